@@ -1,0 +1,130 @@
+import { RetryLaterError, TransitionConflictError } from './errors.ts';
+import { JobStatus } from './jobStatus.ts';
+import type { Clock, DispatchMessage, DispatchQueue, JobStore, StoredJob, TaskLauncher, WorkerStore } from './ports.ts';
+import { buildTaskSpec, CANCEL_STOP_REASON } from './taskSpec.ts';
+
+export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone';
+
+/**
+ * Starts one attempt of a job. Safe to run twice for one message (queues deliver at least once):
+ * the move to `starting` is a conditional write, and the launch is idempotent per attempt, so a
+ * redelivery after a crash launches the same task, never a second one.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly deps: {
+      jobs: JobStore;
+      workers: WorkerStore;
+      launcher: TaskLauncher;
+      queue: DispatchQueue;
+      clock: Clock;
+    },
+  ) {}
+
+  /** Throws RetryLaterError when the task cannot be started now; the message must then be redelivered. */
+  async dispatch(message: DispatchMessage): Promise<DispatchOutcome> {
+    const { jobs, clock } = this.deps;
+    let job = await jobs.get(message.jobId);
+    if (!job) return 'stale';
+
+    if (job.status === JobStatus.Queued && job.attempt === message.attempt - 1) {
+      // Queues cap their delay (SQS: 15 minutes); a message that comes early goes back for the rest.
+      const early = Math.ceil((Date.parse(job.runAt) - clock.now().getTime()) / 1000);
+      if (early > 1) {
+        await this.deps.queue.send(message, early);
+        return 'not-yet';
+      }
+      const now = clock.now().toISOString();
+      try {
+        job = await jobs.update(
+          job.id,
+          { status: [JobStatus.Queued], attempt: message.attempt - 1 },
+          {
+            status: JobStatus.Starting,
+            attempt: message.attempt,
+            taskId: null,
+            updatedAt: now,
+            attempts: [
+              ...job.attempts,
+              {
+                attempt: message.attempt,
+                taskId: null,
+                status: JobStatus.Starting,
+                exitCode: null,
+                startedAt: null,
+                finishedAt: null,
+                reason: null,
+              },
+            ],
+          },
+        );
+      } catch (err) {
+        if (!(err instanceof TransitionConflictError)) throw err;
+        job = (err.current as StoredJob | undefined) ?? job;
+      }
+    }
+
+    // Also reached on redelivery after a crash between the move to `starting` and the launch.
+    if (job.status === JobStatus.Starting && job.attempt === message.attempt && job.taskId === null) {
+      return this.launch(job);
+    }
+    return 'stale';
+  }
+
+  private async launch(job: StoredJob): Promise<DispatchOutcome> {
+    const { jobs, workers, launcher, clock } = this.deps;
+    const worker = await workers.get(job.worker);
+    if (!worker) {
+      await this.fail(job, `worker "${job.worker}" was deleted before the job started`);
+      return 'worker-gone';
+    }
+    let taskId: string;
+    try {
+      ({ taskId } = await launcher.launch(buildTaskSpec(worker, job)));
+    } catch (err) {
+      if (err instanceof RetryLaterError) throw err;
+      await this.fail(job, `could not start the task: ${(err as Error).message}`);
+      throw err;
+    }
+    try {
+      const recorded = await jobs.update(
+        job.id,
+        { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
+        {
+          taskId,
+          updatedAt: clock.now().toISOString(),
+          attempts: job.attempts.map((a) => (a.attempt === job.attempt ? { ...a, taskId } : a)),
+        },
+      );
+      if (recorded.cancelRequested) await launcher.stop(taskId, CANCEL_STOP_REASON);
+    } catch (err) {
+      // The task's own events got there first and recorded it: nothing left to do.
+      if (!(err instanceof TransitionConflictError)) throw err;
+      const current = err.current as StoredJob | undefined;
+      if (current?.cancelRequested && current.status !== JobStatus.Cancelled)
+        await launcher.stop(taskId, CANCEL_STOP_REASON);
+    }
+    return 'launched';
+  }
+
+  private async fail(job: StoredJob, error: string): Promise<void> {
+    const now = this.deps.clock.now().toISOString();
+    try {
+      await this.deps.jobs.update(
+        job.id,
+        { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
+        {
+          status: JobStatus.Failed,
+          error,
+          finishedAt: now,
+          updatedAt: now,
+          attempts: job.attempts.map((a) =>
+            a.attempt === job.attempt ? { ...a, status: JobStatus.Failed, finishedAt: now, reason: error } : a,
+          ),
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof TransitionConflictError)) throw err;
+    }
+  }
+}

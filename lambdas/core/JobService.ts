@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError, PayloadTooLargeError, TransitionConflictError, ValidationError } from './errors.ts';
+import { newJobId } from './ids.ts';
+import { isFinal, JobStatus } from './jobStatus.ts';
+import { toPublicJob } from './jobView.ts';
+import { LIMITS } from './limits.ts';
+import type {
+  Clock,
+  DispatchQueue,
+  JobStore,
+  LogReader,
+  StdinRef,
+  StdinStore,
+  StoredJob,
+  TaskLauncher,
+  WorkerStore,
+} from './ports.ts';
+import { CreateJobRequest, ListJobsQuery, LogsQuery, parseInput, type Job, type LogsPage } from './schemas.ts';
+import { CANCEL_STOP_REASON } from './taskSpec.ts';
+
+export interface JobServiceDeps {
+  jobs: JobStore;
+  workers: WorkerStore;
+  queue: DispatchQueue;
+  stdin: StdinStore;
+  launcher: TaskLauncher;
+  logs: LogReader;
+  clock: Clock;
+}
+
+/** Queueing, reading and cancelling jobs: what the API offers, independent of where jobs run. */
+export class JobService {
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  /**
+   * Validates and queues a job. With an idempotency key, the same key and body return the job
+   * first created; the same key with another body is a conflict.
+   */
+  async submit(body: unknown, options: { idempotencyKey?: string } = {}): Promise<{ job: Job; created: boolean }> {
+    const input = parseInput(CreateJobRequest, body);
+    const { jobs, workers, queue, clock } = this.deps;
+    const key = options.idempotencyKey;
+    const requestHash = key === undefined ? undefined : hashRequest(input);
+    if (key !== undefined) {
+      if (!/^[\x21-\x7e]{1,255}$/.test(key))
+        throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', 'Idempotency-Key');
+      const existing = await jobs.findByIdempotencyKey(key);
+      if (existing) return { job: this.sameRequestOrConflict(existing, requestHash!), created: false };
+    }
+
+    const worker = await workers.get(input.worker);
+    if (!worker) throw new ValidationError(`worker "${input.worker}" does not exist`, 'worker');
+
+    const bytes =
+      input.stdinBase64 !== undefined
+        ? Buffer.from(input.stdinBase64, 'base64')
+        : Buffer.from(input.stdin ?? '', 'utf8');
+    if (bytes.length > LIMITS.stdinBytes)
+      throw new PayloadTooLargeError(`stdin is ${bytes.length} bytes; the limit is ${LIMITS.stdinBytes} bytes`);
+
+    const now = clock.now();
+    let delaySeconds = input.delaySeconds ?? 0;
+    if (input.runAt !== undefined) delaySeconds = Math.max(0, Math.ceil((Date.parse(input.runAt) - now.getTime()) / 1000));
+    if (delaySeconds > LIMITS.maxDelaySeconds)
+      throw new ValidationError(`runAt is more than ${LIMITS.maxDelaySeconds / 86400} days ahead`, 'runAt');
+
+    const id = newJobId(now.getTime());
+    const retry = input.retry ?? worker.retry;
+    const stdin: StdinRef =
+      bytes.length <= LIMITS.inlineStdinBytes
+        ? { bytes: bytes.length, inlineBase64: bytes.toString('base64') }
+        : { bytes: bytes.length, blobKey: await this.deps.stdin.put(id, bytes) };
+    const iso = now.toISOString();
+    const job: StoredJob = {
+      id,
+      worker: worker.name,
+      status: JobStatus.Queued,
+      attempt: 0,
+      maxAttempts: retry.maxAttempts,
+      exitCode: null,
+      error: null,
+      createdAt: iso,
+      updatedAt: iso,
+      runAt: new Date(now.getTime() + delaySeconds * 1000).toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      timeoutSeconds: input.timeoutSeconds ?? worker.timeoutSeconds,
+      env: input.env ?? {},
+      stdinBytes: bytes.length,
+      cancelRequested: false,
+      attempts: [],
+      stdin,
+      retry,
+      taskId: null,
+      ...(key !== undefined ? { idempotencyKey: key, requestHash } : {}),
+    };
+    try {
+      await jobs.create(job);
+    } catch (err) {
+      // Two requests with one key raced: the loser answers as a replay would.
+      if (key !== undefined && err instanceof ConflictError) {
+        const existing = await jobs.findByIdempotencyKey(key);
+        if (existing) return { job: this.sameRequestOrConflict(existing, requestHash!), created: false };
+      }
+      throw err;
+    }
+    await queue.send({ jobId: id, attempt: 1 }, delaySeconds);
+    return { job: toPublicJob(job), created: true };
+  }
+
+  private sameRequestOrConflict(existing: StoredJob, requestHash: string): Job {
+    if (existing.requestHash !== requestHash)
+      throw new ConflictError('this Idempotency-Key was already used with a different request body');
+    return toPublicJob(existing);
+  }
+
+  async get(id: string): Promise<Job> {
+    return toPublicJob(await this.load(id));
+  }
+
+  async list(query: unknown): Promise<{ jobs: Job[]; nextCursor?: string }> {
+    const q = parseInput(ListJobsQuery, query, 'query');
+    const page = await this.deps.jobs.list(q);
+    return { jobs: page.jobs.map(toPublicJob), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  /**
+   * A queued job is cancelled at once and never starts. A starting or running one is marked and its
+   * task stopped; it ends `cancelled` when the task's stop is reported.
+   */
+  async cancel(id: string): Promise<Job> {
+    const { jobs, launcher, clock } = this.deps;
+    for (let tries = 0; tries < 5; tries++) {
+      const job = await this.load(id);
+      if (isFinal(job.status)) throw new ConflictError(`job ${id} is already ${job.status}`);
+      const now = clock.now().toISOString();
+      try {
+        if (job.status === JobStatus.Queued) {
+          const done = await jobs.update(
+            id,
+            { status: [JobStatus.Queued], attempt: job.attempt },
+            { status: JobStatus.Cancelled, cancelRequested: true, finishedAt: now, updatedAt: now, error: 'cancelled' },
+          );
+          return toPublicJob(done);
+        }
+        const marked = await jobs.update(
+          id,
+          { status: [JobStatus.Starting, JobStatus.Running], attempt: job.attempt },
+          { cancelRequested: true, updatedAt: now },
+        );
+        // No task yet: the dispatcher sees the mark when it records the task, and stops it then.
+        if (marked.taskId) await launcher.stop(marked.taskId, CANCEL_STOP_REASON);
+        return toPublicJob(marked);
+      } catch (err) {
+        if (err instanceof TransitionConflictError) continue; // it moved on under us: look again
+        throw err;
+      }
+    }
+    throw new ConflictError(`job ${id} is changing state too fast to cancel; try again`);
+  }
+
+  async logs(id: string, query: unknown): Promise<LogsPage> {
+    const q = parseInput(LogsQuery, query, 'query');
+    const job = await this.load(id);
+    const attempt = q.attempt ?? Math.max(job.attempt, 1);
+    if (attempt > Math.max(job.attempt, 1))
+      throw new ValidationError(`job ${id} has had ${job.attempt} attempt(s)`, 'attempt');
+    const record = job.attempts.find((a) => a.attempt === attempt);
+    const ended = isFinal(job.status) || (record?.finishedAt ?? null) !== null;
+    if (!record?.taskId) {
+      return { jobId: id, attempt, lines: [], nextCursor: q.cursor ?? '', complete: ended };
+    }
+    const page = await this.deps.logs.read({
+      jobId: id,
+      attempt,
+      taskId: record.taskId,
+      stream: q.stream,
+      limit: q.limit,
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    });
+    return {
+      jobId: id,
+      attempt,
+      lines: page.lines,
+      nextCursor: page.nextCursor,
+      complete: ended && page.lines.length < q.limit,
+    };
+  }
+
+  private async load(id: string): Promise<StoredJob> {
+    const job = await this.deps.jobs.get(id);
+    if (!job) throw new NotFoundError(`job ${id} does not exist`);
+    return job;
+  }
+}
+
+function hashRequest(input: CreateJobRequest): string {
+  return createHash('sha256').update(stableJson(input)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,111 @@
+import { TransitionConflictError } from './errors.ts';
+import { ACTIVE_STATUSES, JobStatus } from './jobStatus.ts';
+import type { Clock, DispatchQueue, JobStore, StoredJob, TaskUpdate } from './ports.ts';
+import { isRetryableExit, retryDelaySeconds } from './retryPolicy.ts';
+import type { Attempt } from './schemas.ts';
+import { CANCEL_STOP_REASON, TIMEOUT_STOP_REASON } from './taskSpec.ts';
+
+/**
+ * Records what tasks report about themselves. Every change is a conditional write on the job's
+ * status and attempt, so duplicate and out-of-order events change nothing: a `running` that comes
+ * after `stopped` finds the job final and is dropped.
+ */
+export class TaskStatusRecorder {
+  constructor(
+    private readonly deps: { jobs: JobStore; queue: DispatchQueue; clock: Clock; random?: () => number },
+  ) {}
+
+  async record(update: TaskUpdate): Promise<'recorded' | 'ignored'> {
+    const job = await this.deps.jobs.get(update.jobId);
+    if (!job || job.attempt !== update.attempt || !ACTIVE_STATUSES.includes(job.status)) return 'ignored';
+    if (job.taskId !== null && job.taskId !== update.taskId) return 'ignored';
+    try {
+      if (update.state === 'running') return await this.markRunning(job, update);
+      return await this.markStopped(job, update);
+    } catch (err) {
+      if (err instanceof TransitionConflictError) return 'ignored';
+      throw err;
+    }
+  }
+
+  private async markRunning(job: StoredJob, update: TaskUpdate): Promise<'recorded' | 'ignored'> {
+    if (job.status !== JobStatus.Starting) return 'ignored';
+    const startedAt = (update.startedAt ?? update.at).toISOString();
+    await this.deps.jobs.update(
+      job.id,
+      { status: [JobStatus.Starting], attempt: job.attempt },
+      {
+        status: JobStatus.Running,
+        taskId: update.taskId,
+        startedAt: job.startedAt ?? startedAt,
+        updatedAt: this.deps.clock.now().toISOString(),
+        attempts: patchAttempt(job, { taskId: update.taskId, status: JobStatus.Running, startedAt }),
+      },
+    );
+    return 'recorded';
+  }
+
+  private async markStopped(job: StoredJob, update: TaskUpdate): Promise<'recorded' | 'ignored'> {
+    const now = this.deps.clock.now().toISOString();
+    const finishedAt = update.at.toISOString();
+    const exitCode = typeof update.exitCode === 'number' ? update.exitCode : null;
+    const { status, error } = outcome(job, update, exitCode);
+    const attempts = patchAttempt(job, {
+      taskId: update.taskId,
+      status,
+      exitCode,
+      finishedAt,
+      reason: error,
+      ...(update.startedAt ? { startedAt: update.startedAt.toISOString() } : {}),
+    });
+    const condition = { status: ACTIVE_STATUSES, attempt: job.attempt };
+
+    const retry = job.retry;
+    if (status === JobStatus.Failed && exitCode !== null && job.attempt < job.maxAttempts && isRetryableExit(retry, exitCode)) {
+      const delay = retryDelaySeconds(retry, job.attempt, this.deps.random);
+      // Send before the write: if we crash between the two, the event is redelivered and both happen
+      // again (the extra message finds the attempt already moved on and is dropped).
+      await this.deps.queue.send({ jobId: job.id, attempt: job.attempt + 1 }, delay);
+      await this.deps.jobs.update(job.id, condition, {
+        status: JobStatus.Queued,
+        taskId: null,
+        exitCode,
+        error,
+        runAt: new Date(Date.parse(now) + delay * 1000).toISOString(),
+        updatedAt: now,
+        attempts,
+      });
+      return 'recorded';
+    }
+
+    await this.deps.jobs.update(job.id, condition, {
+      status,
+      taskId: update.taskId,
+      exitCode,
+      error,
+      finishedAt,
+      updatedAt: now,
+      startedAt: job.startedAt ?? update.startedAt?.toISOString() ?? null,
+      attempts,
+    });
+    return 'recorded';
+  }
+}
+
+function outcome(
+  job: StoredJob,
+  update: TaskUpdate,
+  exitCode: number | null,
+): { status: JobStatus; error: string | null } {
+  const reason = update.reason ?? update.stopCode ?? 'task stopped';
+  if (job.cancelRequested || reason.startsWith(CANCEL_STOP_REASON)) return { status: JobStatus.Cancelled, error: 'cancelled' };
+  if (reason.startsWith(TIMEOUT_STOP_REASON))
+    return { status: JobStatus.TimedOut, error: `timed out after ${job.timeoutSeconds}s` };
+  if (exitCode === 0) return { status: JobStatus.Succeeded, error: null };
+  if (exitCode !== null) return { status: JobStatus.Failed, error: `exited with code ${exitCode}` };
+  return { status: JobStatus.Failed, error: `task did not run: ${reason}` };
+}
+
+function patchAttempt(job: StoredJob, patch: Partial<Attempt>): Attempt[] {
+  return job.attempts.map((a) => (a.attempt === job.attempt ? { ...a, ...patch } : a));
+}

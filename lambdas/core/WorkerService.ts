@@ -1,0 +1,74 @@
+import { NotFoundError } from './errors.ts';
+import { DEFAULT_CPU, DEFAULT_MEMORY, LIMITS } from './limits.ts';
+import type { Clock, WorkerStore } from './ports.ts';
+import { DEFAULT_RETRY } from './retryPolicy.ts';
+import { CreateWorkerRequest, UpdateWorkerRequest, Worker, parseInput } from './schemas.ts';
+
+/** Called after a worker is written, e.g. to register its ECS task definition. */
+export type WorkerHook = (worker: Worker) => Promise<void>;
+
+export class WorkerService {
+  constructor(
+    private readonly workers: WorkerStore,
+    private readonly clock: Clock,
+    private readonly onWorkerChanged?: WorkerHook,
+  ) {}
+
+  async create(body: unknown): Promise<Worker> {
+    const input = parseInput(CreateWorkerRequest, body);
+    const now = this.clock.now().toISOString();
+    const worker: Worker = {
+      name: input.name,
+      image: input.image,
+      ...(input.command ? { command: input.command } : {}),
+      env: input.env ?? {},
+      cpu: input.cpu ?? DEFAULT_CPU,
+      memory: input.memory ?? DEFAULT_MEMORY,
+      timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
+      retry: input.retry ?? DEFAULT_RETRY,
+      createdAt: now,
+      updatedAt: now,
+      revision: 1,
+    };
+    // Prepare the infrastructure before the worker becomes visible, so a failure leaves nothing half made.
+    await this.onWorkerChanged?.(worker);
+    await this.workers.create(worker);
+    return worker;
+  }
+
+  async get(name: string): Promise<Worker> {
+    const worker = await this.workers.get(name);
+    if (!worker) throw new NotFoundError(`worker "${name}" does not exist`);
+    return worker;
+  }
+
+  list(): Promise<Worker[]> {
+    return this.workers.list();
+  }
+
+  /** Replaces the worker's settings (PUT semantics: omitted optional fields return to defaults). */
+  async update(name: string, body: unknown): Promise<Worker> {
+    const input = parseInput(UpdateWorkerRequest, body);
+    const current = await this.get(name);
+    const worker: Worker = {
+      name,
+      image: input.image,
+      ...(input.command ? { command: input.command } : {}),
+      env: input.env ?? {},
+      cpu: input.cpu ?? DEFAULT_CPU,
+      memory: input.memory ?? DEFAULT_MEMORY,
+      timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
+      retry: input.retry ?? DEFAULT_RETRY,
+      createdAt: current.createdAt,
+      updatedAt: this.clock.now().toISOString(),
+      revision: current.revision + 1,
+    };
+    await this.onWorkerChanged?.(worker);
+    await this.workers.replace(worker, current.revision);
+    return worker;
+  }
+
+  async delete(name: string): Promise<void> {
+    if (!(await this.workers.delete(name))) throw new NotFoundError(`worker "${name}" does not exist`);
+  }
+}

@@ -1,0 +1,10 @@
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+
+/** Job ids are ULIDs: unique, and sortable by creation time, so listings come out newest first for free. */
+export function newJobId(now: number = Date.now()): string {
+  return nextUlid(now).toLowerCase();
+}
+
+export const JOB_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;

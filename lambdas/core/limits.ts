@@ -1,0 +1,24 @@
+/**
+ * Limits of the public API, chosen to fit AWS's: a request body must pass API Gateway and a
+ * synchronous Lambda invocation (6 MB), so stdin is capped at 4 MiB of bytes (5.6 MB as base64).
+ * A job's env travels in the RunTask override, which ECS caps at 8192 characters in all.
+ */
+export const LIMITS = {
+  stdinBytes: 4 * 1024 * 1024,
+  requestBodyBytes: 6 * 1024 * 1024,
+  /** stdin up to this size travels inline with the task; larger stdin goes through the blob store. */
+  inlineStdinBytes: 3 * 1024,
+  jobEnvChars: 4096,
+  workerEnvChars: 32 * 1024,
+  envVars: 100,
+  maxDelaySeconds: 7 * 24 * 3600,
+  maxTimeoutSeconds: 7 * 24 * 3600,
+  defaultTimeoutSeconds: 3600,
+  listLimitDefault: 50,
+  listLimitMax: 200,
+  logLimitDefault: 1000,
+  logLimitMax: 10000,
+} as const;
+
+export const DEFAULT_CPU = 256;
+export const DEFAULT_MEMORY = 512;

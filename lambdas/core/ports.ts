@@ -1,0 +1,142 @@
+import type { JobStatus } from './jobStatus.ts';
+import type { Job, LogLine, Worker } from './schemas.ts';
+import type { RetryPolicy } from './schemas.ts';
+
+/**
+ * The ports of the domain core: what it needs from the outside world, and nothing about how.
+ * Adapters implement them for AWS (DynamoDB, SQS, ECS, S3, CloudWatch Logs) and for one machine
+ * (dynalite, a local queue, Docker, files).
+ */
+
+/** Where a job's stdin lives: inline (small, base64) or as a key in the stdin blob store. */
+export type StdinRef = { bytes: number; inlineBase64: string } | { bytes: number; blobKey: string };
+
+/** The job as stored: the public fields plus what only the engine needs. */
+export interface StoredJob extends Job {
+  stdin: StdinRef;
+  retry: RetryPolicy;
+  /** The task of the current attempt, once launched. */
+  taskId: string | null;
+  idempotencyKey?: string;
+  /** Hash of the request an idempotency key was first used with. */
+  requestHash?: string;
+}
+
+export interface WorkerStore {
+  /** Throws ConflictError when a worker of that name exists. */
+  create(worker: Worker): Promise<void>;
+  get(name: string): Promise<Worker | undefined>;
+  list(): Promise<Worker[]>;
+  /** Replaces the worker if its stored revision is `expectedRevision`; throws ConflictError otherwise. */
+  replace(worker: Worker, expectedRevision: number): Promise<void>;
+  /** Returns false when there was no such worker. */
+  delete(name: string): Promise<boolean>;
+}
+
+export interface JobQuery {
+  worker?: string;
+  status?: JobStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/** What a transition requires of the stored job for it to apply. */
+export interface JobCondition {
+  status: readonly JobStatus[];
+  attempt?: number;
+  /** `null` requires that no task is recorded yet. */
+  taskId?: string | null;
+}
+
+export interface JobStore {
+  /** Throws ConflictError when the id exists. */
+  create(job: StoredJob): Promise<void>;
+  get(id: string): Promise<StoredJob | undefined>;
+  /** Newest first. `cursor` is opaque and comes from the previous page. */
+  list(query: JobQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }>;
+  /**
+   * One atomic, conditional write: applies `patch` only if the stored job meets `condition`, and
+   * returns the job as written. Throws TransitionConflictError carrying the current job otherwise
+   * (NotFoundError if there is none).
+   */
+  update(id: string, condition: JobCondition, patch: Partial<StoredJob>): Promise<StoredJob>;
+  /** Finds the job first created with this idempotency key, if any. */
+  findByIdempotencyKey(key: string): Promise<StoredJob | undefined>;
+}
+
+/** The message that asks the dispatcher to start one attempt of a job. */
+export interface DispatchMessage {
+  jobId: string;
+  attempt: number;
+}
+
+export interface DispatchQueue {
+  /** Delivers `message` to the dispatcher no earlier than `delaySeconds` from now (at least once). */
+  send(message: DispatchMessage, delaySeconds: number): Promise<void>;
+}
+
+export interface StdinStore {
+  /** Stores the bytes and returns the key to find them by. */
+  put(jobId: string, bytes: Uint8Array): Promise<string>;
+  /** A URL the shim can fetch the bytes from (https, http or file). */
+  url(key: string): Promise<string>;
+  delete(key: string): Promise<void>;
+}
+
+/** Everything needed to start one attempt of a job as a container task. */
+export interface TaskSpec {
+  /** Idempotency token: launching twice with the same token starts one task. */
+  clientToken: string;
+  jobId: string;
+  attempt: number;
+  worker: Worker;
+  /** The job's env plus RUNLATER_* variables; on top of the worker's env. */
+  env: Record<string, string>;
+  stdin: StdinRef;
+  timeoutSeconds: number;
+}
+
+export interface TaskLauncher {
+  /**
+   * Starts the task (idempotent per clientToken) and returns its id. Throws RetryLaterError when
+   * the infrastructure cannot start it now (throttling, capacity): the job is not at fault.
+   */
+  launch(spec: TaskSpec): Promise<{ taskId: string }>;
+  /** Asks the task to stop (SIGTERM, then SIGKILL after a grace period). Unknown tasks are ignored. */
+  stop(taskId: string, reason: string): Promise<void>;
+}
+
+/** What a task reports about itself, read from an ECS "Task State Change" event. */
+export interface TaskUpdate {
+  taskId: string;
+  jobId: string;
+  attempt: number;
+  state: 'running' | 'stopped';
+  at: Date;
+  /** Exit code of the job's container, when it ran and exited. */
+  exitCode?: number | null;
+  /** Why the task stopped, e.g. `EssentialContainerExited`, `TaskFailedToStart`, `UserInitiated`. */
+  stopCode?: string;
+  reason?: string;
+  startedAt?: Date;
+}
+
+export interface LogQuery {
+  jobId: string;
+  attempt: number;
+  taskId: string;
+  stream: 'stdout' | 'stderr' | 'all';
+  cursor?: string;
+  limit: number;
+}
+
+export interface LogReader {
+  /** Lines in order, and the cursor to continue from (following: call again with it). */
+  read(query: LogQuery): Promise<{ lines: LogLine[]; nextCursor: string }>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { isValidImageReference } from './imageReference.ts';
+import { JOB_STATUSES } from './jobStatus.ts';
+import { LIMITS } from './limits.ts';
+import { ValidationError } from './errors.ts';
+
+/**
+ * The public API's shapes, as zod schemas. They validate requests and generate the OpenAPI
+ * document (`openapi.ts`), so the document cannot drift from what the code accepts.
+ */
+
+export const WorkerName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit')
+  .meta({ description: 'Unique name of the worker', example: 'thumbnailer' });
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envSchema(maxChars: number) {
+  return z
+    .record(
+      z.string().regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*').refine((k) => !k.startsWith('RUNLATER_'), {
+        message: 'env names starting with RUNLATER_ are reserved',
+      }),
+      z.string().max(maxChars),
+    )
+    .refine((env) => Object.keys(env).length <= LIMITS.envVars, { message: `at most ${LIMITS.envVars} variables` })
+    .refine((env) => Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0) <= maxChars, {
+      message: `names and values together must not exceed ${maxChars} characters`,
+    });
+}
+
+export const WorkerEnv = envSchema(LIMITS.workerEnvChars).meta({
+  description: 'Environment variables for every job of this worker; a job\'s own env wins',
+});
+export const JobEnv = envSchema(LIMITS.jobEnvChars).meta({
+  description: "Environment variables for this job; they override the worker's",
+});
+
+export const Image = z
+  .string()
+  .max(512)
+  .refine(isValidImageReference, { message: 'is not a valid image reference ([registry/]repository[:tag][@digest])' })
+  .meta({ description: 'Docker image reference', example: 'busybox:1.36' });
+
+export const Command = z
+  .array(z.string().max(4096))
+  .min(1)
+  .max(256)
+  .meta({ description: "argv to run instead of the image's ENTRYPOINT and CMD" });
+
+export const Backoff = z.union([
+  z.enum(['none', '1m', '10m', '1h']),
+  z.array(z.number().int().min(0).max(LIMITS.maxDelaySeconds)).min(1).max(10),
+]);
+
+export const RetryPolicy = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(10).default(1),
+    backoff: Backoff.default('none').meta({
+      description: 'Delay before each retry: a named policy (as in asyncjobs) or a list of delays in seconds',
+    }),
+    jitter: z.boolean().default(true).meta({ description: 'Spread retry delays by up to ±20%' }),
+    retryOnExitCodes: z
+      .array(z.number().int().min(0).max(255))
+      .max(64)
+      .optional()
+      .meta({ description: 'Only these exit codes are retried (default: any non-zero)' }),
+    noRetryExitCodes: z
+      .array(z.number().int().min(0).max(255))
+      .max(64)
+      .optional()
+      .meta({ description: 'Exit codes that end the job at once, whatever attempts are left' }),
+  })
+  .meta({ id: 'RetryPolicy' });
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+const Cpu = z.union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n)) as unknown as [
+  z.ZodLiteral<number>,
+  z.ZodLiteral<number>,
+]);
+
+const TimeoutSeconds = z.number().int().min(1).max(LIMITS.maxTimeoutSeconds);
+
+export const CreateWorkerRequest = z
+  .strictObject({
+    name: WorkerName,
+    image: Image,
+    command: Command.optional(),
+    env: WorkerEnv.optional(),
+    cpu: Cpu.optional().meta({ description: 'Fargate CPU units (256 = 0.25 vCPU)' }),
+    memory: z.number().int().min(512).max(122880).optional().meta({ description: 'Memory in MiB' }),
+    timeoutSeconds: TimeoutSeconds.optional(),
+    retry: RetryPolicy.optional(),
+  })
+  .meta({ id: 'CreateWorkerRequest' });
+export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequest>;
+
+export const UpdateWorkerRequest = CreateWorkerRequest.omit({ name: true }).meta({ id: 'UpdateWorkerRequest' });
+export type UpdateWorkerRequest = z.infer<typeof UpdateWorkerRequest>;
+
+export const Worker = z
+  .object({
+    name: WorkerName,
+    image: z.string(),
+    command: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()),
+    cpu: z.number().int(),
+    memory: z.number().int(),
+    timeoutSeconds: z.number().int(),
+    retry: RetryPolicy,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    revision: z.number().int().meta({ description: 'Incremented on every update' }),
+  })
+  .meta({ id: 'Worker' });
+export type Worker = z.infer<typeof Worker>;
+
+export const CreateJobRequest = z
+  .strictObject({
+    worker: WorkerName,
+    stdin: z.string().optional().meta({ description: 'stdin as UTF-8 text' }),
+    stdinBase64: z.base64().optional().meta({ description: 'stdin as base64 bytes (for binary input)' }),
+    env: JobEnv.optional(),
+    timeoutSeconds: TimeoutSeconds.optional(),
+    retry: RetryPolicy.optional(),
+    delaySeconds: z.number().int().min(0).max(LIMITS.maxDelaySeconds).optional(),
+    runAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'When to start, at most 7 days ahead' }),
+  })
+  .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
+    message: 'give stdin or stdinBase64, not both',
+    path: ['stdinBase64'],
+  })
+  .refine((r) => !(r.delaySeconds !== undefined && r.runAt !== undefined), {
+    message: 'give delaySeconds or runAt, not both',
+    path: ['runAt'],
+  })
+  .meta({ id: 'CreateJobRequest' });
+export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
+
+export const JobStatusSchema = z.enum(JOB_STATUSES).meta({ id: 'JobStatus' });
+
+export const Attempt = z
+  .object({
+    attempt: z.number().int(),
+    taskId: z.string().nullable(),
+    status: JobStatusSchema,
+    exitCode: z.number().int().nullable(),
+    startedAt: z.iso.datetime().nullable(),
+    finishedAt: z.iso.datetime().nullable(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'Attempt' });
+export type Attempt = z.infer<typeof Attempt>;
+
+export const Job = z
+  .object({
+    id: z.string(),
+    worker: WorkerName,
+    status: JobStatusSchema,
+    attempt: z.number().int().meta({ description: 'Attempts started so far (1-based once started)' }),
+    maxAttempts: z.number().int(),
+    exitCode: z.number().int().nullable(),
+    error: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    runAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().nullable(),
+    finishedAt: z.iso.datetime().nullable(),
+    timeoutSeconds: z.number().int(),
+    env: z.record(z.string(), z.string()),
+    stdinBytes: z.number().int(),
+    cancelRequested: z.boolean(),
+    attempts: z.array(Attempt),
+  })
+  .meta({ id: 'Job' });
+export type Job = z.infer<typeof Job>;
+
+export const ListJobsQuery = z.strictObject({
+  worker: WorkerName.optional(),
+  status: JobStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listLimitMax).default(LIMITS.listLimitDefault),
+  cursor: z.string().max(2048).optional(),
+});
+export type ListJobsQuery = z.infer<typeof ListJobsQuery>;
+
+export const LogStream = z.enum(['stdout', 'stderr', 'all']);
+
+export const LogsQuery = z.strictObject({
+  stream: LogStream.default('all'),
+  attempt: z.coerce.number().int().min(1).max(10).optional().meta({ description: 'Default: the latest attempt' }),
+  cursor: z.string().max(4096).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.logLimitMax).default(LIMITS.logLimitDefault),
+});
+export type LogsQuery = z.infer<typeof LogsQuery>;
+
+export const LogLine = z
+  .object({
+    stream: z.enum(['stdout', 'stderr']),
+    timestamp: z.iso.datetime(),
+    text: z.string().optional().meta({ description: 'The line as UTF-8, without its newline' }),
+    base64: z.string().optional().meta({ description: 'The line as base64, when it is not valid UTF-8' }),
+    partial: z
+      .boolean()
+      .optional()
+      .meta({ description: 'true when the line did not end in a newline (a long line cut, or the last bytes)' }),
+  })
+  .meta({ id: 'LogLine' });
+export type LogLine = z.infer<typeof LogLine>;
+
+export const LogsPage = z
+  .object({
+    jobId: z.string(),
+    attempt: z.number().int(),
+    lines: z.array(LogLine),
+    nextCursor: z.string().meta({ description: 'Pass back as cursor to continue (follow) from here' }),
+    complete: z.boolean().meta({ description: 'true once the attempt has ended and every line was read' }),
+  })
+  .meta({ id: 'LogsPage' });
+export type LogsPage = z.infer<typeof LogsPage>;
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** Parses `input` with `schema`, or throws a ValidationError that names the first bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where = 'body'): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    path = [path, keys[0]].filter(Boolean).join('.');
+    throw new ValidationError(`${where}: unknown field ${keys.map((k) => `"${k}"`).join(', ')}`, path || undefined);
+  }
+  const name = path ? `${where}.${path}` : where;
+  throw new ValidationError(`${name}: ${issue.message}`, path || undefined);
+}

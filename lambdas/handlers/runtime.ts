@@ -1,0 +1,29 @@
+import type {
+  Clock,
+  DispatchQueue,
+  JobStore,
+  LogReader,
+  StdinStore,
+  TaskLauncher,
+  WorkerStore,
+} from '../core/ports.ts';
+import type { TokenStore } from '../core/tokens.ts';
+import type { WorkerHook } from '../core/WorkerService.ts';
+
+/**
+ * The adapters a handler runs on. AWS entry points build one from their environment
+ * (DynamoDB, SQS, ECS, S3, CloudWatch Logs); `runlater dev` builds one for one machine
+ * (dynalite, the local queue, Docker, files). The handlers are the same.
+ */
+export interface Runtime {
+  jobs: JobStore;
+  workers: WorkerStore;
+  tokens: TokenStore;
+  queue: DispatchQueue;
+  stdin: StdinStore;
+  launcher: TaskLauncher;
+  logs: LogReader;
+  clock: Clock;
+  /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
+  onWorkerChanged?: WorkerHook;
+}
