@@ -40,13 +40,8 @@ export class JobService {
     const input = parseInput(CreateJobRequest, body);
     const { jobs, workers, queue, clock } = this.deps;
     const key = options.idempotencyKey;
-    const requestHash = key === undefined ? undefined : hashRequest(input);
-    if (key !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(key))
-        throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', 'Idempotency-Key');
-      const existing = await jobs.findByIdempotencyKey(key);
-      if (existing) return { job: this.sameRequestOrConflict(existing, requestHash!), created: false };
-    }
+    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
+      throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', 'Idempotency-Key');
 
     const worker = await workers.get(input.worker);
     if (!worker) throw new ValidationError(`worker "${input.worker}" does not exist`, 'worker');
@@ -64,7 +59,21 @@ export class JobService {
     if (delaySeconds > LIMITS.maxDelaySeconds)
       throw new ValidationError(`runAt is more than ${LIMITS.maxDelaySeconds / 86400} days ahead`, 'runAt');
 
-    const id = newJobId(now.getTime());
+    let id = newJobId(now.getTime());
+    let requestHash: string | undefined;
+    if (key !== undefined) {
+      requestHash = hashRequest(input);
+      const earlier = await jobs.claimIdempotencyKey(key, { jobId: id, requestHash });
+      if (earlier) {
+        if (earlier.requestHash !== requestHash)
+          throw new ConflictError('this Idempotency-Key was already used with a different request body');
+        const existing = await jobs.get(earlier.jobId);
+        if (existing) return { job: toPublicJob(existing), created: false };
+        // The first request claimed the key and died before writing its job: finish its work.
+        id = earlier.jobId;
+      }
+    }
+
     const retry = input.retry ?? worker.retry;
     const stdin: StdinRef =
       bytes.length <= LIMITS.inlineStdinBytes
@@ -97,21 +106,13 @@ export class JobService {
     try {
       await jobs.create(job);
     } catch (err) {
-      // Two requests with one key raced: the loser answers as a replay would.
-      if (key !== undefined && err instanceof ConflictError) {
-        const existing = await jobs.findByIdempotencyKey(key);
-        if (existing) return { job: this.sameRequestOrConflict(existing, requestHash!), created: false };
-      }
+      // Two requests with one key raced to finish a claimed job: the loser answers as a replay.
+      const existing = key !== undefined && err instanceof ConflictError ? await jobs.get(id) : undefined;
+      if (existing) return { job: toPublicJob(existing), created: false };
       throw err;
     }
     await queue.send({ jobId: id, attempt: 1 }, delaySeconds);
     return { job: toPublicJob(job), created: true };
-  }
-
-  private sameRequestOrConflict(existing: StoredJob, requestHash: string): Job {
-    if (existing.requestHash !== requestHash)
-      throw new ConflictError('this Idempotency-Key was already used with a different request body');
-    return toPublicJob(existing);
   }
 
   async get(id: string): Promise<Job> {

@@ -48,6 +48,11 @@ export interface JobCondition {
   taskId?: string | null;
 }
 
+export interface IdempotencyClaim {
+  jobId: string;
+  requestHash: string;
+}
+
 export interface JobStore {
   /** Throws ConflictError when the id exists. */
   create(job: StoredJob): Promise<void>;
@@ -60,8 +65,11 @@ export interface JobStore {
    * (NotFoundError if there is none).
    */
   update(id: string, condition: JobCondition, patch: Partial<StoredJob>): Promise<StoredJob>;
-  /** Finds the job first created with this idempotency key, if any. */
-  findByIdempotencyKey(key: string): Promise<StoredJob | undefined>;
+  /**
+   * Claims an idempotency key for a job about to be created. Returns undefined when this call
+   * claimed it, or the earlier claim (its job id and request hash) when the key was taken.
+   */
+  claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined>;
 }
 
 /** The message that asks the dispatcher to start one attempt of a job. */

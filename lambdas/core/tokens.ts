@@ -15,6 +15,7 @@ export interface TokenRecord {
 export interface TokenStore {
   put(record: TokenRecord): Promise<void>;
   get(hash: string): Promise<TokenRecord | undefined>;
+  delete(hash: string): Promise<void>;
 }
 
 export function hashToken(token: string): string {

@@ -1,0 +1,37 @@
+/**
+ * The DynamoDB tables, described once: the CDK stack creates them from this, and `runlater dev`
+ * creates the same tables in dynalite. Keys only; items carry the rest.
+ */
+export interface TableDefinition {
+  /** Logical name; the physical name comes from the environment (`<PREFIX>_TABLE`). */
+  name: 'workers' | 'jobs' | 'tokens';
+  partitionKey: string;
+  indexes: { name: string; partitionKey: string; sortKey: string }[];
+  /** Attribute holding the epoch-seconds expiry, when items expire. */
+  ttlAttribute?: string;
+}
+
+export const JOB_INDEX = {
+  /** Every job, newest first: partition `kind` is the constant "job". */
+  all: 'byCreated',
+  byWorker: 'byWorker',
+  byStatus: 'byStatus',
+} as const;
+
+export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
+  workers: { name: 'workers', partitionKey: 'name', indexes: [] },
+  jobs: {
+    name: 'jobs',
+    partitionKey: 'id',
+    indexes: [
+      { name: JOB_INDEX.all, partitionKey: 'kind', sortKey: 'id' },
+      { name: JOB_INDEX.byWorker, partitionKey: 'worker', sortKey: 'id' },
+      { name: JOB_INDEX.byStatus, partitionKey: 'status', sortKey: 'id' },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
+  tokens: { name: 'tokens', partitionKey: 'hash', indexes: [] },
+};
+
+/** Environment variables naming the physical tables (set by the CDK stack and by `runlater dev`). */
+export const TABLE_ENV = { workers: 'WORKERS_TABLE', jobs: 'JOBS_TABLE', tokens: 'TOKENS_TABLE' } as const;

@@ -1,0 +1,39 @@
+import { PayloadTooLargeError, ValidationError } from '../../core/errors.ts';
+import { LIMITS } from '../../core/limits.ts';
+import type { ApiEvent, ApiResult } from './types.ts';
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+export function noContent(): ApiResult {
+  return { statusCode: 204, headers: {}, body: '' };
+}
+
+/** The request body as JSON, with a clear error when it is too large or not JSON. */
+export function jsonBody(event: ApiEvent): unknown {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > LIMITS.requestBodyBytes)
+    throw new PayloadTooLargeError(`request body is over ${LIMITS.requestBodyBytes} bytes`);
+  if (text.trim() === '') throw new ValidationError('request body is empty; send a JSON object', 'body');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ValidationError(`request body is not valid JSON: ${(err as Error).message}`, 'body');
+  }
+}
+
+export function header(event: ApiEvent, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+export function pathParam(event: ApiEvent, name: string): string {
+  return decodeURIComponent(event.pathParameters?.[name] ?? '');
+}

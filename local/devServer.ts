@@ -1,0 +1,176 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
+import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
+import { DynamoWorkerStore } from '../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
+import { DockerTaskLauncher } from '../lambdas/adapters/docker/DockerTaskLauncher.ts';
+import { FileStdinStore } from '../lambdas/adapters/local/FileStdinStore.ts';
+import { LocalLogReader } from '../lambdas/adapters/local/LocalLogReader.ts';
+import { LIMITS } from '../lambdas/core/limits.ts';
+import { systemClock } from '../lambdas/core/ports.ts';
+import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
+import { makeApiHandler } from '../lambdas/handlers/api.ts';
+import { makeAuthorizerHandler } from '../lambdas/handlers/authorizer.ts';
+import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
+import { PUBLIC_PATHS } from '../lambdas/handlers/routes.ts';
+import type { Runtime } from '../lambdas/handlers/runtime.ts';
+import { makeTaskStatusHandler } from '../lambdas/handlers/taskStatus.ts';
+import { toApiGatewayEvent, toAuthorizerEvent } from './apiGatewayEvent.ts';
+import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
+import { LocalQueue } from './LocalQueue.ts';
+
+export interface DevServerOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  token?: string;
+  /** Seconds a received dispatch message stays invisible before it is redelivered. */
+  visibilityTimeoutSeconds?: number;
+}
+
+export interface DevServer {
+  url: string;
+  token: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A Lambda context for handlers run in-process; they read nothing from it but the request id. */
+function lambdaContext(name: string): Context {
+  return { functionName: name, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 900_000 } as Context;
+}
+
+/**
+ * `runlater dev`: the same Lambda handlers as on AWS, fed by local stand-ins for AWS: an HTTP
+ * server in place of API Gateway, dynalite for DynamoDB, a local queue for SQS, Docker for
+ * Fargate (and its task events for EventBridge), files for S3 and CloudWatch Logs.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const dataDir = resolve(options.dataDir ?? process.env.RUNLATER_DATA_DIR ?? '.runlater');
+  await mkdir(dataDir, { recursive: true });
+  const dynamo = await startEmbeddedDynamo(join(dataDir, 'db'));
+  const queueTable = 'runlater-dispatch-queue';
+  await ensureTable(dynamo.client, queueTable, { partitionKey: 'id', indexes: [] });
+
+  const tokens = new DynamoTokenStore(dynamo.doc, dynamo.tableNames.tokens);
+  const { token, replaced } = await resolveToken(dataDir, options.token ?? process.env.RUNLATER_TOKEN);
+  if (replaced) await tokens.delete(hashToken(replaced));
+  await tokens.put({ hash: hashToken(token), name: 'dev', scopes: [Scope.Admin], createdAt: new Date().toISOString() });
+
+  // The runtime is completed below: the launcher and the queue call back into handlers built on it.
+  const runtime = {
+    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs),
+    workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
+    tokens,
+    stdin: new FileStdinStore(join(dataDir, 'stdin')),
+    logs: new LocalLogReader({ dataDir }),
+    clock: systemClock,
+  } as Runtime;
+  const statusHandler = makeTaskStatusHandler(runtime);
+  const launcher = new DockerTaskLauncher({
+    dataDir,
+    stdinStore: runtime.stdin,
+    onTaskEvent: (event) => statusHandler(event),
+  });
+  runtime.launcher = launcher;
+  const dispatcherHandler = makeDispatcherHandler(runtime);
+  const queue = new LocalQueue({
+    doc: dynamo.doc,
+    tableName: queueTable,
+    consumer: (event) => dispatcherHandler(event),
+    visibilityTimeoutSeconds:
+      options.visibilityTimeoutSeconds ?? Number(process.env.RUNLATER_VISIBILITY_TIMEOUT_SECONDS ?? 60),
+  });
+  runtime.queue = queue;
+
+  const apiHandler = makeApiHandler(runtime);
+  const authorizer = makeAuthorizerHandler(tokens);
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      console.error('dev server: request failed:', err);
+      if (!res.headersSent) send(res, 500, { error: { code: 'internal', message: 'Internal error' } });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, LIMITS.requestBodyBytes);
+    if (body === 'too-large') {
+      send(res, 413, { error: { code: 'payload_too_large', message: `request body is over ${LIMITS.requestBodyBytes} bytes` } });
+      return;
+    }
+    let event = toApiGatewayEvent(req, body);
+    if (!PUBLIC_PATHS.includes(event.rawPath)) {
+      const auth = await authorizer(toAuthorizerEvent(event));
+      if (!auth.isAuthorized) {
+        send(res, 401, { error: { code: 'unauthorized', message: 'missing or invalid bearer token' } });
+        return;
+      }
+      event = toApiGatewayEvent(req, body, auth.context);
+    }
+    const result = await apiHandler(event, lambdaContext('api'));
+    res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+  }
+
+  // Tasks that ran or finished while no server watched them are taken up again.
+  await launcher.recover();
+  await queue.start();
+
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? Number(process.env.PORT ?? 8080);
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolvePromise());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  await writeFile(join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }, null, 2));
+
+  return {
+    url,
+    token,
+    dataDir,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await queue.stop();
+      await launcher.close();
+      await dynamo.close();
+    },
+  };
+}
+
+/**
+ * The one token to accept: the given one, else the one saved by an earlier run, else a new one.
+ * It is saved for the CLI; a different token saved before is returned as `replaced` to revoke.
+ */
+async function resolveToken(dataDir: string, given: string | undefined): Promise<{ token: string; replaced?: string }> {
+  const file = join(dataDir, 'token');
+  const saved = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  const token = given || saved || newToken();
+  if (token !== saved) await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return saved && saved !== token ? { token, replaced: saved } : { token };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      return 'too-large';
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,80 @@
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLES, type TableDefinition } from '../lambdas/adapters/dynamodb/tables.ts';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+export interface EmbeddedDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  tableNames: Record<TableDefinition['name'], string>;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite serves the real DynamoDB API from LevelDB files on disk, so the production data layer
+ * runs unchanged on one machine. It listens on loopback only, on a free port.
+ */
+export async function startEmbeddedDynamo(path: string | undefined): Promise<EmbeddedDynamo> {
+  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const tableNames = { workers: 'runlater-workers', jobs: 'runlater-jobs', tokens: 'runlater-tokens' };
+  for (const def of Object.values(TABLES)) await ensureTable(client, tableNames[def.name], def);
+  return {
+    endpoint,
+    client,
+    doc,
+    tableNames,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export async function ensureTable(client: DynamoDBClient, tableName: string, def: Omit<TableDefinition, 'name'>) {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
+  }
+  const attributes = new Set([def.partitionKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [{ AttributeName: def.partitionKey, KeyType: 'HASH' }],
+      ...(def.indexes.length
+        ? {
+            GlobalSecondaryIndexes: def.indexes.map((i) => ({
+              IndexName: i.name,
+              KeySchema: [
+                { AttributeName: i.partitionKey, KeyType: 'HASH' },
+                { AttributeName: i.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            })),
+          }
+        : {}),
+    }),
+  );
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ValidationError } from '../../lambdas/core/errors.ts';
+import { CreateJobRequest, CreateWorkerRequest, parseInput } from '../../lambdas/core/schemas.ts';
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
+    return err.field;
+  }
+  assert.fail('expected a ValidationError');
+}
+
+describe('request validation names the bad field', () => {
+  it('unknown fields', () => {
+    assert.equal(fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'busybox', colour: 'red' })), 'colour');
+  });
+  it('env names', () => {
+    assert.equal(fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: { '1BAD': 'x' } })), 'env.1BAD');
+    assert.equal(fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: { RUNLATER_X: 'x' } })), 'env.RUNLATER_X');
+  });
+  it('image references', () => {
+    assert.equal(fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'Not An Image' })), 'image');
+  });
+  it('stdin and stdinBase64 together', () => {
+    assert.equal(fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', stdin: 'x', stdinBase64: 'eA==' })), 'stdinBase64');
+  });
+  it('accepts a full, valid job', () => {
+    const job = parseInput(CreateJobRequest, { worker: 'a', stdinBase64: 'AAEC', env: { A_B: '1' }, delaySeconds: 5 });
+    assert.equal(job.delaySeconds, 5);
+  });
+});
