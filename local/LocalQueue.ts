@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DispatchMessage, DispatchQueue } from '../lambdas/core/ports.ts';
 import { isConditionFailed } from '../lambdas/adapters/dynamodb/conditionalWrite.ts';
@@ -136,11 +142,19 @@ export class LocalQueue implements DispatchQueue {
       if (claimed.length >= this.batchSize) break;
       if (m.receiveCount >= this.maxReceiveCount) {
         await this.update(m, { dead: true });
-        console.error(`local queue: message ${m.id} moved to the dead-letter state after ${m.receiveCount} receives`);
+        console.error(
+          `local queue: message ${m.id} moved to the dead-letter state after ${m.receiveCount} receives`,
+        );
         continue;
       }
       const receipt = randomUUID();
-      if (await this.update(m, { visibleAt: now + this.visibilityMs, receipt, receiveCount: m.receiveCount + 1 }))
+      if (
+        await this.update(m, {
+          visibleAt: now + this.visibilityMs,
+          receipt,
+          receiveCount: m.receiveCount + 1,
+        })
+      )
         claimed.push({ ...m, receipt, receiveCount: m.receiveCount + 1 });
     }
     return claimed;
@@ -151,7 +165,11 @@ export class LocalQueue implements DispatchQueue {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.options.doc.send(
-        new ScanCommand({ TableName: this.options.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+        new ScanCommand({
+          TableName: this.options.tableName,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
       );
       items.push(...((page.Items ?? []) as StoredMessage[]));
       start = page.LastEvaluatedKey;
@@ -169,7 +187,10 @@ export class LocalQueue implements DispatchQueue {
           Key: { id: m.id },
           UpdateExpression: `SET ${keys.map((_, i) => `#k${i} = :v${i}`).join(', ')}`,
           ConditionExpression: '#visibleAt = :seen',
-          ExpressionAttributeNames: { '#visibleAt': 'visibleAt', ...Object.fromEntries(keys.map((k, i) => [`#k${i}`, k])) },
+          ExpressionAttributeNames: {
+            '#visibleAt': 'visibleAt',
+            ...Object.fromEntries(keys.map((k, i) => [`#k${i}`, k])),
+          },
           ExpressionAttributeValues: {
             ':seen': m.visibleAt,
             ...Object.fromEntries(keys.map((k, i) => [`:v${i}`, patch[k as keyof StoredMessage]])),

@@ -40,7 +40,11 @@ export interface DevServer {
 
 /** A Lambda context for handlers run in-process; they read nothing from it but the request id. */
 function lambdaContext(name: string): Context {
-  return { functionName: name, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 900_000 } as Context;
+  return {
+    functionName: name,
+    awsRequestId: `local-${Date.now()}`,
+    getRemainingTimeInMillis: () => 900_000,
+  } as Context;
 }
 
 /**
@@ -58,7 +62,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const tokens = new DynamoTokenStore(dynamo.doc, dynamo.tableNames.tokens);
   const { token, replaced } = await resolveToken(dataDir, options.token ?? process.env.RUNLATER_TOKEN);
   if (replaced) await tokens.delete(hashToken(replaced));
-  await tokens.put({ hash: hashToken(token), name: 'dev', scopes: [Scope.Admin], createdAt: new Date().toISOString() });
+  await tokens.put({
+    hash: hashToken(token),
+    name: 'dev',
+    scopes: [Scope.Admin],
+    createdAt: new Date().toISOString(),
+  });
 
   // The runtime is completed below: the launcher and the queue call back into handlers built on it.
   const runtime = {
@@ -99,7 +108,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, LIMITS.requestBodyBytes);
     if (body === 'too-large') {
-      send(res, 413, { error: { code: 'payload_too_large', message: `request body is over ${LIMITS.requestBodyBytes} bytes` } });
+      send(res, 413, {
+        error: {
+          code: 'payload_too_large',
+          message: `request body is over ${LIMITS.requestBodyBytes} bytes`,
+        },
+      });
       return;
     }
     let event = toApiGatewayEvent(req, body);
@@ -148,9 +162,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
  * The one token to accept: the given one, else the one saved by an earlier run, else a new one.
  * It is saved for the CLI; a different token saved before is returned as `replaced` to revoke.
  */
-async function resolveToken(dataDir: string, given: string | undefined): Promise<{ token: string; replaced?: string }> {
+async function resolveToken(
+  dataDir: string,
+  given: string | undefined,
+): Promise<{ token: string; replaced?: string }> {
   const file = join(dataDir, 'token');
-  const saved = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  const saved = await readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
   const token = given || saved || newToken();
   if (token !== saved) await writeFile(file, `${token}\n`, { mode: 0o600 });
   return saved && saved !== token ? { token, replaced: saved } : { token };

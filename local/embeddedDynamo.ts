@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableDefinition } from '../lambdas/adapters/dynamodb/tables.ts';
 
@@ -21,7 +26,12 @@ export interface EmbeddedDynamo {
  * runs unchanged on one machine. It listens on loopback only, on a free port.
  */
 export async function startEmbeddedDynamo(path: string | undefined): Promise<EmbeddedDynamo> {
-  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    ...(path ? { path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -49,12 +59,17 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
   };
 }
 
-export async function ensureTable(client: DynamoDBClient, tableName: string, def: Omit<TableDefinition, 'name'>) {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  def: Omit<TableDefinition, 'name'>,
+) {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (err) {
-    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
+    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException')
+      throw err;
   }
   const attributes = new Set([def.partitionKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
   await client.send(

@@ -1,6 +1,14 @@
 import { RetryLaterError, TransitionConflictError } from './errors.ts';
 import { JobStatus } from './jobStatus.ts';
-import type { Clock, DispatchMessage, DispatchQueue, JobStore, StoredJob, TaskLauncher, WorkerStore } from './ports.ts';
+import type {
+  Clock,
+  DispatchMessage,
+  DispatchQueue,
+  JobStore,
+  StoredJob,
+  TaskLauncher,
+  WorkerStore,
+} from './ports.ts';
 import { buildTaskSpec, CANCEL_STOP_REASON } from './taskSpec.ts';
 
 export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone';
@@ -119,7 +127,9 @@ export class Dispatcher {
           finishedAt: now,
           updatedAt: now,
           attempts: job.attempts.map((a) =>
-            a.attempt === job.attempt ? { ...a, status: JobStatus.Failed, finishedAt: now, reason: error } : a,
+            a.attempt === job.attempt
+              ? { ...a, status: JobStatus.Failed, finishedAt: now, reason: error }
+              : a,
           ),
         },
       );

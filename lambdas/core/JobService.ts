@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError, PayloadTooLargeError, TransitionConflictError, ValidationError } from './errors.ts';
+import {
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TransitionConflictError,
+  ValidationError,
+} from './errors.ts';
 import { newJobId } from './ids.ts';
 import { isFinal, JobStatus } from './jobStatus.ts';
 import { toPublicJob } from './jobView.ts';
@@ -15,7 +21,14 @@ import type {
   TaskLauncher,
   WorkerStore,
 } from './ports.ts';
-import { CreateJobRequest, ListJobsQuery, LogsQuery, parseInput, type Job, type LogsPage } from './schemas.ts';
+import {
+  CreateJobRequest,
+  ListJobsQuery,
+  LogsQuery,
+  parseInput,
+  type Job,
+  type LogsPage,
+} from './schemas.ts';
 import { CANCEL_STOP_REASON } from './taskSpec.ts';
 
 export interface JobServiceDeps {
@@ -36,7 +49,10 @@ export class JobService {
    * Validates and queues a job. With an idempotency key, the same key and body return the job
    * first created; the same key with another body is a conflict.
    */
-  async submit(body: unknown, options: { idempotencyKey?: string } = {}): Promise<{ job: Job; created: boolean }> {
+  async submit(
+    body: unknown,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<{ job: Job; created: boolean }> {
     const input = parseInput(CreateJobRequest, body);
     const { jobs, workers, queue, clock } = this.deps;
     const key = options.idempotencyKey;
@@ -51,11 +67,14 @@ export class JobService {
         ? Buffer.from(input.stdinBase64, 'base64')
         : Buffer.from(input.stdin ?? '', 'utf8');
     if (bytes.length > LIMITS.stdinBytes)
-      throw new PayloadTooLargeError(`stdin is ${bytes.length} bytes; the limit is ${LIMITS.stdinBytes} bytes`);
+      throw new PayloadTooLargeError(
+        `stdin is ${bytes.length} bytes; the limit is ${LIMITS.stdinBytes} bytes`,
+      );
 
     const now = clock.now();
     let delaySeconds = input.delaySeconds ?? 0;
-    if (input.runAt !== undefined) delaySeconds = Math.max(0, Math.ceil((Date.parse(input.runAt) - now.getTime()) / 1000));
+    if (input.runAt !== undefined)
+      delaySeconds = Math.max(0, Math.ceil((Date.parse(input.runAt) - now.getTime()) / 1000));
     if (delaySeconds > LIMITS.maxDelaySeconds)
       throw new ValidationError(`runAt is more than ${LIMITS.maxDelaySeconds / 86400} days ahead`, 'runAt');
 
@@ -140,7 +159,13 @@ export class JobService {
           const done = await jobs.update(
             id,
             { status: [JobStatus.Queued], attempt: job.attempt },
-            { status: JobStatus.Cancelled, cancelRequested: true, finishedAt: now, updatedAt: now, error: 'cancelled' },
+            {
+              status: JobStatus.Cancelled,
+              cancelRequested: true,
+              finishedAt: now,
+              updatedAt: now,
+              error: 'cancelled',
+            },
           );
           return toPublicJob(done);
         }

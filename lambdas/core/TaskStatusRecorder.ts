@@ -61,7 +61,12 @@ export class TaskStatusRecorder {
     const condition = { status: ACTIVE_STATUSES, attempt: job.attempt };
 
     const retry = job.retry;
-    if (status === JobStatus.Failed && exitCode !== null && job.attempt < job.maxAttempts && isRetryableExit(retry, exitCode)) {
+    if (
+      status === JobStatus.Failed &&
+      exitCode !== null &&
+      job.attempt < job.maxAttempts &&
+      isRetryableExit(retry, exitCode)
+    ) {
       const delay = retryDelaySeconds(retry, job.attempt, this.deps.random);
       // Send before the write: if we crash between the two, the event is redelivered and both happen
       // again (the extra message finds the attempt already moved on and is dropped).
@@ -98,7 +103,8 @@ function outcome(
   exitCode: number | null,
 ): { status: JobStatus; error: string | null } {
   const reason = update.reason ?? update.stopCode ?? 'task stopped';
-  if (job.cancelRequested || reason.startsWith(CANCEL_STOP_REASON)) return { status: JobStatus.Cancelled, error: 'cancelled' };
+  if (job.cancelRequested || reason.startsWith(CANCEL_STOP_REASON))
+    return { status: JobStatus.Cancelled, error: 'cancelled' };
   if (reason.startsWith(TIMEOUT_STOP_REASON))
     return { status: JobStatus.TimedOut, error: `timed out after ${job.timeoutSeconds}s` };
   if (exitCode === 0) return { status: JobStatus.Succeeded, error: null };

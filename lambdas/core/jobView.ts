@@ -3,6 +3,13 @@ import type { Job } from './schemas.ts';
 
 /** The public view of a stored job: everything but the engine's own fields. */
 export function toPublicJob(job: StoredJob): Job {
-  const { stdin: _stdin, retry: _retry, taskId: _taskId, idempotencyKey: _key, requestHash: _hash, ...view } = job;
+  const {
+    stdin: _stdin,
+    retry: _retry,
+    taskId: _taskId,
+    idempotencyKey: _key,
+    requestHash: _hash,
+    ...view
+  } = job;
   return view;
 }

@@ -14,7 +14,11 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 1, backoff: 'none', jit
  * Seconds to wait before the attempt after `attempt` (1-based). Pure: `random` is injected so tests
  * are exact. Jitter spreads the delay by up to ±20% so retries of a burst do not arrive together.
  */
-export function retryDelaySeconds(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function retryDelaySeconds(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const steps = typeof policy.backoff === 'string' ? NAMED_BACKOFF[policy.backoff] : policy.backoff;
   const base = steps[Math.min(attempt, steps.length) - 1] ?? 0;
   if (!policy.jitter || base === 0) return base;

@@ -11,7 +11,10 @@ import { ValidationError } from './errors.ts';
 
 export const WorkerName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit')
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit',
+  )
   .meta({ description: 'Unique name of the worker', example: 'thumbnailer' });
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -19,19 +22,24 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function envSchema(maxChars: number) {
   return z
     .record(
-      z.string().regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*').refine((k) => !k.startsWith('RUNLATER_'), {
-        message: 'env names starting with RUNLATER_ are reserved',
-      }),
+      z
+        .string()
+        .regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*')
+        .refine((k) => !k.startsWith('RUNLATER_'), {
+          message: 'env names starting with RUNLATER_ are reserved',
+        }),
       z.string().max(maxChars),
     )
-    .refine((env) => Object.keys(env).length <= LIMITS.envVars, { message: `at most ${LIMITS.envVars} variables` })
+    .refine((env) => Object.keys(env).length <= LIMITS.envVars, {
+      message: `at most ${LIMITS.envVars} variables`,
+    })
     .refine((env) => Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0) <= maxChars, {
       message: `names and values together must not exceed ${maxChars} characters`,
     });
 }
 
 export const WorkerEnv = envSchema(LIMITS.workerEnvChars).meta({
-  description: 'Environment variables for every job of this worker; a job\'s own env wins',
+  description: "Environment variables for every job of this worker; a job's own env wins",
 });
 export const JobEnv = envSchema(LIMITS.jobEnvChars).meta({
   description: "Environment variables for this job; they override the worker's",
@@ -40,7 +48,9 @@ export const JobEnv = envSchema(LIMITS.jobEnvChars).meta({
 export const Image = z
   .string()
   .max(512)
-  .refine(isValidImageReference, { message: 'is not a valid image reference ([registry/]repository[:tag][@digest])' })
+  .refine(isValidImageReference, {
+    message: 'is not a valid image reference ([registry/]repository[:tag][@digest])',
+  })
   .meta({ description: 'Docker image reference', example: 'busybox:1.36' });
 
 export const Command = z
@@ -75,10 +85,12 @@ export const RetryPolicy = z
   .meta({ id: 'RetryPolicy' });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
-const Cpu = z.union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n)) as unknown as [
-  z.ZodLiteral<number>,
-  z.ZodLiteral<number>,
-]);
+const Cpu = z.union(
+  [256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n)) as unknown as [
+    z.ZodLiteral<number>,
+    z.ZodLiteral<number>,
+  ],
+);
 
 const TimeoutSeconds = z.number().int().min(1).max(LIMITS.maxTimeoutSeconds);
 
@@ -96,7 +108,9 @@ export const CreateWorkerRequest = z
   .meta({ id: 'CreateWorkerRequest' });
 export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequest>;
 
-export const UpdateWorkerRequest = CreateWorkerRequest.omit({ name: true }).meta({ id: 'UpdateWorkerRequest' });
+export const UpdateWorkerRequest = CreateWorkerRequest.omit({ name: true }).meta({
+  id: 'UpdateWorkerRequest',
+});
 export type UpdateWorkerRequest = z.infer<typeof UpdateWorkerRequest>;
 
 export const Worker = z
@@ -125,7 +139,10 @@ export const CreateJobRequest = z
     timeoutSeconds: TimeoutSeconds.optional(),
     retry: RetryPolicy.optional(),
     delaySeconds: z.number().int().min(0).max(LIMITS.maxDelaySeconds).optional(),
-    runAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'When to start, at most 7 days ahead' }),
+    runAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'When to start, at most 7 days ahead' }),
   })
   .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
     message: 'give stdin or stdinBase64, not both',
@@ -188,7 +205,13 @@ export const LogStream = z.enum(['stdout', 'stderr', 'all']);
 
 export const LogsQuery = z.strictObject({
   stream: LogStream.default('all'),
-  attempt: z.coerce.number().int().min(1).max(10).optional().meta({ description: 'Default: the latest attempt' }),
+  attempt: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .meta({ description: 'Default: the latest attempt' }),
   cursor: z.string().max(4096).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.logLimitMax).default(LIMITS.logLimitDefault),
 });
@@ -203,7 +226,9 @@ export const LogLine = z
     partial: z
       .boolean()
       .optional()
-      .meta({ description: 'true when the line did not end in a newline (a long line cut, or the last bytes)' }),
+      .meta({
+        description: 'true when the line did not end in a newline (a long line cut, or the last bytes)',
+      }),
   })
   .meta({ id: 'LogLine' });
 export type LogLine = z.infer<typeof LogLine>;
@@ -239,7 +264,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys;
     path = [path, keys[0]].filter(Boolean).join('.');
-    throw new ValidationError(`${where}: unknown field ${keys.map((k) => `"${k}"`).join(', ')}`, path || undefined);
+    throw new ValidationError(
+      `${where}: unknown field ${keys.map((k) => `"${k}"`).join(', ')}`,
+      path || undefined,
+    );
   }
   const name = path ? `${where}.${path}` : where;
   throw new ValidationError(`${name}: ${issue.message}`, path || undefined);

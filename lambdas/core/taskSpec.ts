@@ -16,7 +16,9 @@ export function startedByFor(jobId: string, attempt: number): string {
   return `${jobId}.${attempt}`;
 }
 
-export function parseStartedBy(startedBy: string | undefined): { jobId: string; attempt: number } | undefined {
+export function parseStartedBy(
+  startedBy: string | undefined,
+): { jobId: string; attempt: number } | undefined {
   const m = /^([0-9a-z]{26})\.(\d+)$/.exec(startedBy ?? '');
   return m ? { jobId: m[1]!, attempt: Number(m[2]) } : undefined;
 }

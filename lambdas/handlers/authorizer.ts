@@ -1,4 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import { hashToken, type TokenStore } from '../core/tokens.ts';
 import type { AuthContext } from './http/types.ts';
 
@@ -12,7 +15,9 @@ const DENY: AuthorizerResult = { isAuthorized: false, context: { scopes: '', tok
  */
 export function makeAuthorizerHandler(tokens: TokenStore) {
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
-    const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+    const header = Object.entries(event.headers ?? {}).find(
+      ([k]) => k.toLowerCase() === 'authorization',
+    )?.[1];
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? event.identitySource?.[0] ?? '');
     if (!match) return DENY;
     const record = await tokens.get(hashToken(match[1]!));

@@ -12,7 +12,10 @@ const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().
  * Consumes the dispatch queue. A record that fails (e.g. RunTask throttled) is reported back as a
  * batch item failure, so the queue redelivers it later and the rest of the batch is not retried.
  */
-export function makeDispatcherHandler(runtime: Runtime, logger = new Logger({ serviceName: 'runlater-dispatcher' })) {
+export function makeDispatcherHandler(
+  runtime: Runtime,
+  logger = new Logger({ serviceName: 'runlater-dispatcher' }),
+) {
   const dispatcher = new Dispatcher(runtime);
   const processor = new BatchProcessor(EventType.SQS);
 
@@ -23,7 +26,11 @@ export function makeDispatcherHandler(runtime: Runtime, logger = new Logger({ se
       logger.debug('dispatched', { ...message, outcome });
     } catch (err) {
       if (err instanceof RetryLaterError)
-        logger.warn('cannot start the task now; will retry', { ...message, reason: err.reason, message: err.message });
+        logger.warn('cannot start the task now; will retry', {
+          ...message,
+          reason: err.reason,
+          message: err.message,
+        });
       else logger.error('dispatch failed', { ...message, error: err as Error });
       throw err;
     }

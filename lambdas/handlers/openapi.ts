@@ -27,11 +27,19 @@ export function openApiDocument(routes: RouteSpec[]): Record<string, unknown> {
       schema: { type: 'string' },
     }));
     if (r.query) {
-      const shape = (toSchema(r.query) as { properties?: Record<string, unknown>; required?: string[] }).properties ?? {};
-      for (const [name, schema] of Object.entries(shape)) params.push({ name, in: 'query', required: false, schema });
+      const shape =
+        (toSchema(r.query) as { properties?: Record<string, unknown>; required?: string[] }).properties ?? {};
+      for (const [name, schema] of Object.entries(shape))
+        params.push({ name, in: 'query', required: false, schema });
     }
     for (const h of r.headers ?? [])
-      params.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string' } });
+      params.push({
+        name: h.name,
+        in: 'header',
+        required: false,
+        description: h.description,
+        schema: { type: 'string' },
+      });
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(r.responses)) {
       responses[status] = schema
@@ -46,7 +54,9 @@ export function openApiDocument(routes: RouteSpec[]): Record<string, unknown> {
       summary: r.summary,
       ...(r.scope ? { security: [{ bearer: [r.scope] }] } : { security: [] }),
       ...(params.length ? { parameters: params } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: refOf(r.body) } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: refOf(r.body) } } } }
+        : {}),
       responses,
     };
   }

@@ -120,7 +120,10 @@ export function buildRoutes(runtime: Runtime): RouteSpec[] {
       responses: { 202: Job, 200: Job },
       handler: async (e) => {
         const key = header(e, 'idempotency-key');
-        const { job, created } = await jobs.submit(jsonBody(e), key === undefined ? {} : { idempotencyKey: key });
+        const { job, created } = await jobs.submit(
+          jsonBody(e),
+          key === undefined ? {} : { idempotencyKey: key },
+        );
         return json(created ? 202 : 200, job, { location: `/v1/jobs/${job.id}` });
       },
     },

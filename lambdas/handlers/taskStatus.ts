@@ -4,7 +4,10 @@ import { toTaskUpdate, type EcsTaskStateChangeEvent } from '../adapters/ecs/task
 import type { Runtime } from './runtime.ts';
 
 /** Records ECS "Task State Change" events (from EventBridge, or from the local Docker runner). */
-export function makeTaskStatusHandler(runtime: Runtime, logger = new Logger({ serviceName: 'runlater-status' })) {
+export function makeTaskStatusHandler(
+  runtime: Runtime,
+  logger = new Logger({ serviceName: 'runlater-status' }),
+) {
   const recorder = new TaskStatusRecorder(runtime);
   return async (event: EcsTaskStateChangeEvent): Promise<void> => {
     const update = toTaskUpdate(event);

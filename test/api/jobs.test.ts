@@ -18,7 +18,11 @@ describe('jobs run in real containers', () => {
       {
         name: 'sh',
         image: 'runlater-test/busybox',
-        command: ['sh', '-c', 'echo "$GREETING $NAME"; echo out1; echo err1 >&2; echo out2; echo err2 >&2; exit "${CODE:-0}"'],
+        command: [
+          'sh',
+          '-c',
+          'echo "$GREETING $NAME"; echo out1; echo err1 >&2; echo out2; echo err2 >&2; exit "${CODE:-0}"',
+        ],
         env: { GREETING: 'hello', NAME: 'worker' },
       },
     ];
@@ -80,9 +84,16 @@ describe('jobs run in real containers', () => {
       ['stdout:hello worker', 'stdout:out1', 'stderr:err1', 'stdout:out2', 'stderr:err2'],
     );
     const timestamps = lines.map((l) => Date.parse(l.timestamp));
-    assert.deepEqual([...timestamps].sort((a, b) => a - b), timestamps, 'timestamps in order');
+    assert.deepEqual(
+      [...timestamps].sort((a, b) => a - b),
+      timestamps,
+      'timestamps in order',
+    );
     const stderr = await server.api('GET', `/v1/jobs/${job.id}/logs?stream=stderr`);
-    assert.deepEqual(stderr.body.lines.map((l: any) => l.text), ['err1', 'err2']);
+    assert.deepEqual(
+      stderr.body.lines.map((l: any) => l.text),
+      ['err1', 'err2'],
+    );
   });
 
   it('exit 0 ends succeeded with the times recorded', async () => {
@@ -99,7 +110,7 @@ describe('jobs run in real containers', () => {
     assert.equal(lines[0].text, 'hello job');
   });
 
-  it('RUNLATER_JOB_ID and RUNLATER_ATTEMPT are in every attempt\'s env', async () => {
+  it("RUNLATER_JOB_ID and RUNLATER_ATTEMPT are in every attempt's env", async () => {
     const res = await server.api('POST', '/v1/workers', {
       name: 'env',
       image: 'runlater-test/busybox',
@@ -122,7 +133,10 @@ describe('jobs run in real containers', () => {
     const byWorker = await server.api('GET', '/v1/jobs?worker=noshell&limit=2');
     assert.equal(byWorker.body.jobs.length, 2);
     assert.ok(byWorker.body.jobs.every((j: Job) => j.worker === 'noshell'));
-    const next = await server.api('GET', `/v1/jobs?worker=noshell&limit=2&cursor=${byWorker.body.nextCursor}`);
+    const next = await server.api(
+      'GET',
+      `/v1/jobs?worker=noshell&limit=2&cursor=${byWorker.body.nextCursor}`,
+    );
     assert.equal(next.body.jobs.length, 1);
     assert.ok(next.body.jobs[0].id < byWorker.body.jobs[1].id);
   });

@@ -38,7 +38,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('resolves every $ref', () => {
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
     assert.ok(refs.length > 10);
     for (const ref of refs) assert.ok(doc.components.schemas[ref], `schema ${ref} exists`);
   });

@@ -8,7 +8,11 @@ describe('the API refuses bad input and changes nothing', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
-    const created = await server.api('POST', '/v1/workers', { name: 'echo', image: 'runlater-test/busybox', command: ['cat'] });
+    const created = await server.api('POST', '/v1/workers', {
+      name: 'echo',
+      image: 'runlater-test/busybox',
+      command: ['cat'],
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
   });
   after(() => server.stop());
@@ -27,13 +31,28 @@ describe('the API refuses bad input and changes nothing', () => {
   }
 
   it('malformed JSON', async () => {
-    assertError(await server.api('POST', '/v1/jobs', undefined, { rawBody: '{"worker": "echo",' }), 400, 'invalid_request', 'body');
+    assertError(
+      await server.api('POST', '/v1/jobs', undefined, { rawBody: '{"worker": "echo",' }),
+      400,
+      'invalid_request',
+      'body',
+    );
     assert.equal(await jobCount(), 0);
   });
 
   it('unknown fields', async () => {
-    assertError(await server.api('POST', '/v1/jobs', { worker: 'echo', stdn: 'typo' }), 400, 'invalid_request', 'stdn');
-    assertError(await server.api('POST', '/v1/workers', { name: 'w2', image: 'x', cpus: 2 }), 400, 'invalid_request', 'cpus');
+    assertError(
+      await server.api('POST', '/v1/jobs', { worker: 'echo', stdn: 'typo' }),
+      400,
+      'invalid_request',
+      'stdn',
+    );
+    assertError(
+      await server.api('POST', '/v1/workers', { name: 'w2', image: 'x', cpus: 2 }),
+      400,
+      'invalid_request',
+      'cpus',
+    );
     assert.equal(await jobCount(), 0);
   });
 
@@ -44,7 +63,12 @@ describe('the API refuses bad input and changes nothing', () => {
   });
 
   it('bad env names', async () => {
-    assertError(await server.api('POST', '/v1/jobs', { worker: 'echo', env: { 'BAD-NAME': '1' } }), 400, 'invalid_request', 'env.BAD-NAME');
+    assertError(
+      await server.api('POST', '/v1/jobs', { worker: 'echo', env: { 'BAD-NAME': '1' } }),
+      400,
+      'invalid_request',
+      'env.BAD-NAME',
+    );
     assertError(
       await server.api('POST', '/v1/workers', { name: 'w3', image: 'busybox', env: { '9LIVES': '1' } }),
       400,
@@ -56,15 +80,28 @@ describe('the API refuses bad input and changes nothing', () => {
   });
 
   it('an image reference that cannot be parsed', async () => {
-    assertError(await server.api('POST', '/v1/workers', { name: 'w4', image: 'UPPER/Case:' }), 400, 'invalid_request', 'image');
+    assertError(
+      await server.api('POST', '/v1/workers', { name: 'w4', image: 'UPPER/Case:' }),
+      400,
+      'invalid_request',
+      'image',
+    );
     assert.equal((await server.api('GET', '/v1/workers/w4')).status, 404);
   });
 
   it(`stdin over the documented limit of ${LIMITS.stdinBytes} bytes is 413`, async () => {
     const tooBig = Buffer.alloc(LIMITS.stdinBytes + 1, 1).toString('base64');
-    assertError(await server.api('POST', '/v1/jobs', { worker: 'echo', stdinBase64: tooBig }), 413, 'payload_too_large');
+    assertError(
+      await server.api('POST', '/v1/jobs', { worker: 'echo', stdinBase64: tooBig }),
+      413,
+      'payload_too_large',
+    );
     const wayTooBig = 'x'.repeat(LIMITS.requestBodyBytes + 10);
-    assertError(await server.api('POST', '/v1/jobs', { worker: 'echo', stdin: wayTooBig }), 413, 'payload_too_large');
+    assertError(
+      await server.api('POST', '/v1/jobs', { worker: 'echo', stdin: wayTooBig }),
+      413,
+      'payload_too_large',
+    );
     assert.equal(await jobCount(), 0);
   });
 
@@ -76,7 +113,11 @@ describe('the API refuses bad input and changes nothing', () => {
 
   it('a missing or wrong token is 401', async () => {
     assertError(await server.api('GET', '/v1/jobs', undefined, { token: null }), 401, 'unauthorized');
-    assertError(await server.api('POST', '/v1/jobs', { worker: 'echo' }, { token: 'wrong' }), 401, 'unauthorized');
+    assertError(
+      await server.api('POST', '/v1/jobs', { worker: 'echo' }, { token: 'wrong' }),
+      401,
+      'unauthorized',
+    );
     assert.equal(await jobCount(), 0);
   });
 

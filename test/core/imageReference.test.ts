@@ -4,7 +4,11 @@ import { parseImageReference } from '../../lambdas/core/imageReference.ts';
 
 describe('image references', () => {
   it('fills in Docker Hub, library/ and latest for a bare name', () => {
-    assert.deepEqual(parseImageReference('busybox'), { registry: 'docker.io', repository: 'library/busybox', tag: 'latest' });
+    assert.deepEqual(parseImageReference('busybox'), {
+      registry: 'docker.io',
+      repository: 'library/busybox',
+      tag: 'latest',
+    });
   });
 
   it('reads registry, port, path, tag and digest', () => {
@@ -22,7 +26,17 @@ describe('image references', () => {
     });
   });
 
-  for (const bad of ['', 'Busybox', 'busy box', 'repo:', 'repo:tag:tag', '-repo', 'repo@sha256:short', 'a//b', 'http://x/y']) {
+  for (const bad of [
+    '',
+    'Busybox',
+    'busy box',
+    'repo:',
+    'repo:tag:tag',
+    '-repo',
+    'repo@sha256:short',
+    'a//b',
+    'http://x/y',
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(parseImageReference(bad), undefined));
   }
 });

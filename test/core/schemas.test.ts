@@ -15,20 +15,40 @@ function fieldOf(fn: () => unknown): string | undefined {
 
 describe('request validation names the bad field', () => {
   it('unknown fields', () => {
-    assert.equal(fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'busybox', colour: 'red' })), 'colour');
+    assert.equal(
+      fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'busybox', colour: 'red' })),
+      'colour',
+    );
   });
   it('env names', () => {
-    assert.equal(fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: { '1BAD': 'x' } })), 'env.1BAD');
-    assert.equal(fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: { RUNLATER_X: 'x' } })), 'env.RUNLATER_X');
+    assert.equal(
+      fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: { '1BAD': 'x' } })),
+      'env.1BAD',
+    );
+    assert.equal(
+      fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: { RUNLATER_X: 'x' } })),
+      'env.RUNLATER_X',
+    );
   });
   it('image references', () => {
-    assert.equal(fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'Not An Image' })), 'image');
+    assert.equal(
+      fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'Not An Image' })),
+      'image',
+    );
   });
   it('stdin and stdinBase64 together', () => {
-    assert.equal(fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', stdin: 'x', stdinBase64: 'eA==' })), 'stdinBase64');
+    assert.equal(
+      fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', stdin: 'x', stdinBase64: 'eA==' })),
+      'stdinBase64',
+    );
   });
   it('accepts a full, valid job', () => {
-    const job = parseInput(CreateJobRequest, { worker: 'a', stdinBase64: 'AAEC', env: { A_B: '1' }, delaySeconds: 5 });
+    const job = parseInput(CreateJobRequest, {
+      worker: 'a',
+      stdinBase64: 'AAEC',
+      env: { A_B: '1' },
+      delaySeconds: 5,
+    });
     assert.equal(job.delaySeconds, 5);
   });
 });

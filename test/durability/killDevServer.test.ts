@@ -31,7 +31,11 @@ function startDev(dataDir: string, port: number, token: string): ChildProcess {
   return child;
 }
 
-async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function waitUntil<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -87,7 +91,11 @@ describe('durability: kill -9 of the dev server while jobs run', () => {
     await new Promise((r) => child!.once('exit', r));
 
     child = startDev(dataDir, port, token);
-    await waitUntil('the restarted dev server', 60_000, async () => (await fetch(`${url}/v1/health`)).ok || undefined);
+    await waitUntil(
+      'the restarted dev server',
+      60_000,
+      async () => (await fetch(`${url}/v1/health`)).ok || undefined,
+    );
 
     const finals = await waitUntil('every job to reach a final state', 180_000, async () => {
       const jobs = await Promise.all(ids.map((id) => api('GET', `/v1/jobs/${id}`)));
@@ -107,7 +115,19 @@ describe('durability: kill -9 of the dev server while jobs run', () => {
     const until = Math.floor(Date.now() / 1000) + 1;
     const events = execFileSync(
       'docker',
-      ['events', '--since', String(since), '--until', String(until), '--filter', 'event=start', '--filter', 'label=runlater.job', '--format', '{{index .Actor.Attributes "runlater.job"}}'],
+      [
+        'events',
+        '--since',
+        String(since),
+        '--until',
+        String(until),
+        '--filter',
+        'event=start',
+        '--filter',
+        'label=runlater.job',
+        '--format',
+        '{{index .Actor.Attributes "runlater.job"}}',
+      ],
       { encoding: 'utf8' },
     )
       .split('\n')

@@ -17,7 +17,9 @@ export interface TestServer extends DevServer {
 }
 
 /** A dev server on a free loopback port with its own data directory, removed on stop(). */
-export async function startTestServer(options: { dataDir?: string; token?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { dataDir?: string; token?: string } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'runlater-test-')));
   const server = await startDevServer({ port: 0, dataDir, token: options.token ?? `test-${Date.now()}` });
   const api: TestServer['api'] = async (method, path, body, opts = {}) => {
@@ -29,7 +31,11 @@ export async function startTestServer(options: { dataDir?: string; token?: strin
         ...(body !== undefined || opts.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
         ...opts.headers,
       },
-      ...(opts.rawBody !== undefined ? { body: opts.rawBody } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(opts.rawBody !== undefined
+        ? { body: opts.rawBody }
+        : body !== undefined
+          ? { body: JSON.stringify(body) }
+          : {}),
     });
     const text = await res.text();
     let parsed: unknown = text;
@@ -62,7 +68,10 @@ export async function startTestServer(options: { dataDir?: string; token?: strin
 }
 
 /** Reassembles the exact bytes a job wrote to a stream from its log lines. */
-export function bytesOf(lines: { stream: string; text?: string; base64?: string; partial?: boolean }[], stream: string): Buffer {
+export function bytesOf(
+  lines: { stream: string; text?: string; base64?: string; partial?: boolean }[],
+  stream: string,
+): Buffer {
   return Buffer.concat(
     lines
       .filter((l) => l.stream === stream)

@@ -49,7 +49,9 @@ export class DynamoJobStore implements JobStore {
   }
 
   async get(id: string): Promise<StoredJob | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
+    );
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
@@ -84,7 +86,10 @@ export class DynamoJobStore implements JobStore {
         IndexName: JOB_INDEX.byStatus,
         KeyConditionExpression: '#status = :status',
         ExpressionAttributeNames: { '#status': 'status', ...(query.worker ? { '#worker': 'worker' } : {}) },
-        ExpressionAttributeValues: { ':status': query.status, ...(query.worker ? { ':worker': query.worker } : {}) },
+        ExpressionAttributeValues: {
+          ':status': query.status,
+          ...(query.worker ? { ':worker': query.worker } : {}),
+        },
         ...(query.worker ? { FilterExpression: '#worker = :worker' } : {}),
       };
     }
@@ -157,7 +162,10 @@ export class DynamoJobStore implements JobStore {
       if (!isConditionFailed(err)) throw err;
       const current = await this.get(id);
       if (!current) throw new NotFoundError(`job ${id} does not exist`);
-      throw new TransitionConflictError(`job ${id} is ${current.status} (attempt ${current.attempt})`, current);
+      throw new TransitionConflictError(
+        `job ${id} is ${current.status} (attempt ${current.attempt})`,
+        current,
+      );
     }
   }
 
@@ -176,7 +184,9 @@ export class DynamoJobStore implements JobStore {
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
     }
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
+    );
     return { jobId: String(out.Item?.jobId), requestHash: String(out.Item?.requestHash) };
   }
 

@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import type { WorkerStore } from '../../core/ports.ts';
 import type { Worker } from '../../core/schemas.ts';
@@ -13,7 +19,12 @@ export class DynamoWorkerStore implements WorkerStore {
   async create(worker: Worker): Promise<void> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: worker, ConditionExpression: 'attribute_not_exists(#name)', ExpressionAttributeNames: { '#name': 'name' } }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: worker,
+          ConditionExpression: 'attribute_not_exists(#name)',
+          ExpressionAttributeNames: { '#name': 'name' },
+        }),
       );
     } catch (err) {
       if (isConditionFailed(err)) throw new ConflictError(`worker "${worker.name}" already exists`);
@@ -22,7 +33,9 @@ export class DynamoWorkerStore implements WorkerStore {
   }
 
   async get(name: string): Promise<Worker | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }),
+    );
     return out.Item as Worker | undefined;
   }
 
@@ -30,7 +43,9 @@ export class DynamoWorkerStore implements WorkerStore {
     const workers: Worker[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+      const page = await this.client.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
       workers.push(...((page.Items ?? []) as Worker[]));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -50,13 +65,17 @@ export class DynamoWorkerStore implements WorkerStore {
       );
     } catch (err) {
       if (isConditionFailed(err))
-        throw new ConflictError(`worker "${worker.name}" was changed or deleted meanwhile; read it and try again`);
+        throw new ConflictError(
+          `worker "${worker.name}" was changed or deleted meanwhile; read it and try again`,
+        );
       throw err;
     }
   }
 
   async delete(name: string): Promise<boolean> {
-    const out = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { name }, ReturnValues: 'ALL_OLD' }));
+    const out = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { name }, ReturnValues: 'ALL_OLD' }),
+    );
     return out.Attributes !== undefined;
   }
 }

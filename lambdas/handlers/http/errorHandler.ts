@@ -4,7 +4,11 @@ import { toErrorBody, RunlaterError } from '../../core/errors.ts';
 import { json } from './responses.ts';
 import type { ApiEvent, ApiResult } from './types.ts';
 
-const CODES_BY_STATUS: Record<number, string> = { 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large' };
+const CODES_BY_STATUS: Record<number, string> = {
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+};
 
 /**
  * Turns every error into the API's error shape. Our own errors say what went wrong; errors from
@@ -17,7 +21,10 @@ export function errorHandler(logger: Logger): MiddlewareObj<ApiEvent, ApiResult>
       const httpStatus = (err as { statusCode?: number } | null)?.statusCode;
       if (!(err instanceof RunlaterError) && httpStatus && httpStatus < 500) {
         request.response = json(httpStatus, {
-          error: { code: CODES_BY_STATUS[httpStatus] ?? 'bad_request', message: noRouteMessage(request.event, err) },
+          error: {
+            code: CODES_BY_STATUS[httpStatus] ?? 'bad_request',
+            message: noRouteMessage(request.event, err),
+          },
         });
         return;
       }
