@@ -112,6 +112,20 @@ export interface TaskLauncher {
   launch(spec: TaskSpec): Promise<{ taskId: string }>;
   /** Asks the task to stop (SIGTERM, then SIGKILL after a grace period). Unknown tasks are ignored. */
   stop(taskId: string, reason: string): Promise<void>;
+  /**
+   * What the task is doing now, as its launcher knows it; undefined when the task is gone without
+   * a trace. The reconciler uses it to settle jobs whose task events were missed.
+   */
+  describe(taskId: string): Promise<TaskDescription | undefined>;
+}
+
+export interface TaskDescription {
+  state: 'pending' | 'running' | 'stopped';
+  startedAt?: Date;
+  stoppedAt?: Date;
+  exitCode?: number | null;
+  stopCode?: string;
+  reason?: string;
 }
 
 /** What a task reports about itself, read from an ECS "Task State Change" event. */

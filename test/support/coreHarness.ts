@@ -6,6 +6,7 @@ import type {
   DispatchMessage,
   DispatchQueue,
   StdinStore,
+  TaskDescription,
   TaskLauncher,
   TaskSpec,
 } from '../../lambdas/core/ports.ts';
@@ -27,6 +28,12 @@ export class RecordingLauncher implements TaskLauncher {
 
   async stop(taskId: string, reason: string): Promise<void> {
     this.stops.push({ taskId, reason });
+  }
+
+  /** What describe() answers per task id; a task not in the map is gone. */
+  tasks = new Map<string, TaskDescription>();
+  async describe(taskId: string): Promise<TaskDescription | undefined> {
+    return this.tasks.get(taskId);
   }
 }
 

@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Reconciler, type ReconcileSummary, type ReconcilerOptions } from '../core/Reconciler.ts';
+import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */
+export function makeReconcilerHandler(
+  runtime: Runtime,
+  options: ReconcilerOptions = {},
+  logger = new Logger({ serviceName: 'runlater-reconciler' }),
+) {
+  const reconciler = new Reconciler({ ...runtime, recorder: new TaskStatusRecorder(runtime) }, options);
+  return async (): Promise<ReconcileSummary> => {
+    const summary = await reconciler.run();
+    if (summary.settled || summary.redispatched || summary.timedOut) logger.info('reconciled', { ...summary });
+    return summary;
+  };
+}
