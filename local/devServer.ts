@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
+import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
 import { DynamoWorkerStore } from '../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
 import { DockerTaskLauncher } from '../lambdas/adapters/docker/DockerTaskLauncher.ts';
@@ -15,12 +16,15 @@ import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
 import { makeApiHandler } from '../lambdas/handlers/api.ts';
 import { makeAuthorizerHandler } from '../lambdas/handlers/authorizer.ts';
 import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
+import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
 import { PUBLIC_PATHS } from '../lambdas/handlers/routes.ts';
+import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
 import { makeTaskStatusHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent, toAuthorizerEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
 import { LocalQueue } from './LocalQueue.ts';
+import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
 
 export interface DevServerOptions {
   port?: number;
@@ -29,6 +33,8 @@ export interface DevServerOptions {
   token?: string;
   /** Seconds a received dispatch message stays invisible before it is redelivered. */
   visibilityTimeoutSeconds?: number;
+  /** Seconds between reconciler runs (default 60). */
+  reconcileEverySeconds?: number;
 }
 
 export interface DevServer {
@@ -71,12 +77,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   // The runtime is completed below: the launcher and the queue call back into handlers built on it.
   const runtime = {
-    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs),
+    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, { retentionSeconds: retentionSeconds() }),
     workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
     tokens,
     stdin: new FileStdinStore(join(dataDir, 'stdin')),
     logs: new LocalLogReader({ dataDir }),
     clock: systemClock,
+    schedules: new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules),
   } as Runtime;
   const statusHandler = makeTaskStatusHandler(runtime);
   const launcher = new DockerTaskLauncher({
@@ -94,6 +101,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       options.visibilityTimeoutSeconds ?? Number(process.env.RUNLATER_VISIBILITY_TIMEOUT_SECONDS ?? 60),
   });
   runtime.queue = queue;
+  const fireSchedule = makeScheduleFireHandler(runtime);
+  const scheduleTrigger = new LocalScheduleTrigger({
+    store: runtime.schedules,
+    clock: systemClock,
+    fire: (event) => fireSchedule(event),
+  });
+  runtime.scheduleTrigger = scheduleTrigger;
+  const reconcile = makeReconcilerHandler(runtime);
 
   const apiHandler = makeApiHandler(runtime);
   const authorizer = makeAuthorizerHandler(tokens);
@@ -133,6 +148,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // Tasks that ran or finished while no server watched them are taken up again.
   await launcher.recover();
   await queue.start();
+  await scheduleTrigger.start();
+  const reconcileEveryMs =
+    (options.reconcileEverySeconds ?? Number(process.env.RUNLATER_RECONCILE_SECONDS ?? 60)) * 1000;
+  let reconciling: Promise<unknown> | undefined;
+  const reconcileTimer = setInterval(() => {
+    reconciling ??= reconcile()
+      .catch((err) => console.error('dev server: reconciler failed:', err))
+      .finally(() => (reconciling = undefined));
+  }, reconcileEveryMs);
 
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? Number(process.env.PORT ?? 8080);
@@ -151,11 +175,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     close: async () => {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      clearInterval(reconcileTimer);
+      await reconciling;
+      await scheduleTrigger.stop();
       await queue.stop();
       await launcher.close();
       await dynamo.close();
     },
   };
+}
+
+/** Finished jobs are kept this long (`RUNLATER_RETENTION_DAYS`, default 30). */
+function retentionSeconds(): number {
+  return Math.round(Number(process.env.RUNLATER_RETENTION_DAYS ?? 30) * 86400);
 }
 
 /**

@@ -45,7 +45,12 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
     maxAttempts: 3,
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const tableNames = { workers: 'runlater-workers', jobs: 'runlater-jobs', tokens: 'runlater-tokens' };
+  const tableNames = {
+    workers: 'runlater-workers',
+    jobs: 'runlater-jobs',
+    tokens: 'runlater-tokens',
+    schedules: 'runlater-schedules',
+  };
   for (const def of Object.values(TABLES)) await ensureTable(client, tableNames[def.name], def);
   return {
     endpoint,

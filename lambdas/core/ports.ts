@@ -1,5 +1,5 @@
 import type { JobStatus } from './jobStatus.ts';
-import type { Job, LogLine, Worker } from './schemas.ts';
+import type { Job, LogLine, Schedule, Worker } from './schemas.ts';
 import type { RetryPolicy } from './schemas.ts';
 
 /**
@@ -162,3 +162,20 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+export interface ScheduleStore {
+  /** Throws ConflictError when a schedule of that name exists. */
+  create(schedule: Schedule): Promise<void>;
+  get(name: string): Promise<Schedule | undefined>;
+  list(): Promise<Schedule[]>;
+  put(schedule: Schedule): Promise<void>;
+  /** Returns false when there was no such schedule. */
+  delete(name: string): Promise<boolean>;
+}
+
+/** The infrastructure that fires schedules: EventBridge Scheduler on AWS, a timer locally. */
+export interface ScheduleTrigger {
+  /** Makes it fire per the schedule's expression and time zone, or not at all while paused. */
+  apply(schedule: Schedule): Promise<void>;
+  remove(name: string): Promise<void>;
+}

@@ -3,6 +3,7 @@ import { isValidImageReference } from './imageReference.ts';
 import { JOB_STATUSES } from './jobStatus.ts';
 import { LIMITS } from './limits.ts';
 import { ValidationError } from './errors.ts';
+import { isValidTimeZone, parseScheduleExpression } from './scheduleExpression.ts';
 
 /**
  * The public API's shapes, as zod schemas. They validate requests and generate the OpenAPI
@@ -155,6 +156,67 @@ export const CreateJobRequest = z
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
+export const ScheduleJobTemplate = z
+  .strictObject({
+    stdin: CreateJobRequest.shape.stdin,
+    stdinBase64: CreateJobRequest.shape.stdinBase64,
+    env: CreateJobRequest.shape.env,
+    timeoutSeconds: CreateJobRequest.shape.timeoutSeconds,
+    retry: CreateJobRequest.shape.retry,
+  })
+  .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
+    message: 'give stdin or stdinBase64, not both',
+    path: ['stdinBase64'],
+  })
+  .meta({
+    id: 'ScheduleJobTemplate',
+    description: "What each run gets: a normal job of the schedule's worker",
+  });
+
+export const CreateScheduleRequest = z
+  .strictObject({
+    name: WorkerName.meta({ description: 'Unique name of the schedule' }),
+    worker: WorkerName,
+    expression: z
+      .string()
+      .max(256)
+      .superRefine((text, ctx) => {
+        const parsed = parseScheduleExpression(text);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+      })
+      .meta({
+        description: 'EventBridge Scheduler syntax: rate(5 minutes) or cron(0 12 ? * MON-FRI *)',
+        example: 'cron(0 6 * * ? *)',
+      }),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(isValidTimeZone, { message: 'is not an IANA time zone' })
+      .default('UTC')
+      .meta({ example: 'Europe/Berlin' }),
+    job: ScheduleJobTemplate.optional(),
+    paused: z.boolean().default(false),
+  })
+  .meta({ id: 'CreateScheduleRequest' });
+export type CreateScheduleRequest = z.infer<typeof CreateScheduleRequest>;
+
+export const Schedule = z
+  .object({
+    name: z.string(),
+    worker: z.string(),
+    expression: z.string(),
+    timezone: z.string(),
+    job: z.record(z.string(), z.unknown()),
+    state: z.enum(['enabled', 'paused']),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    nextRunAt: z.iso.datetime().nullable(),
+    lastRunAt: z.iso.datetime().nullable(),
+    lastJobId: z.string().nullable(),
+  })
+  .meta({ id: 'Schedule' });
+export type Schedule = z.infer<typeof Schedule>;
+
 export const JobStatusSchema = z.enum(JOB_STATUSES).meta({ id: 'JobStatus' });
 
 export const Attempt = z
@@ -223,12 +285,9 @@ export const LogLine = z
     timestamp: z.iso.datetime(),
     text: z.string().optional().meta({ description: 'The line as UTF-8, without its newline' }),
     base64: z.string().optional().meta({ description: 'The line as base64, when it is not valid UTF-8' }),
-    partial: z
-      .boolean()
-      .optional()
-      .meta({
-        description: 'true when the line did not end in a newline (a long line cut, or the last bytes)',
-      }),
+    partial: z.boolean().optional().meta({
+      description: 'true when the line did not end in a newline (a long line cut, or the last bytes)',
+    }),
   })
   .meta({ id: 'LogLine' });
 export type LogLine = z.infer<typeof LogLine>;

@@ -12,7 +12,8 @@ export function makeReconcilerHandler(
   const reconciler = new Reconciler({ ...runtime, recorder: new TaskStatusRecorder(runtime) }, options);
   return async (): Promise<ReconcileSummary> => {
     const summary = await reconciler.run();
-    if (summary.settled || summary.redispatched || summary.timedOut) logger.info('reconciled', { ...summary });
+    if (summary.settled || summary.redispatched || summary.timedOut)
+      logger.info('reconciled', { ...summary });
     return summary;
   };
 }

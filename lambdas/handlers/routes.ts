@@ -3,14 +3,17 @@ import { ForbiddenError, UnauthorizedError } from '../core/errors.ts';
 import { JobService } from '../core/JobService.ts';
 import {
   CreateJobRequest,
+  CreateScheduleRequest,
   CreateWorkerRequest,
   Job,
   ListJobsQuery,
   LogsPage,
   LogsQuery,
+  Schedule,
   UpdateWorkerRequest,
   Worker,
 } from '../core/schemas.ts';
+import { ScheduleService } from '../core/ScheduleService.ts';
 import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
 import { header, json, jsonBody, noContent, pathParam } from './http/responses.ts';
@@ -37,6 +40,7 @@ export interface RouteSpec {
 
 const WorkerList = z.object({ workers: z.array(Worker) }).meta({ id: 'WorkerList' });
 const JobList = z.object({ jobs: z.array(Job), nextCursor: z.string().optional() }).meta({ id: 'JobList' });
+const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
 const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 
 /** Routes anyone may call; every other route needs a bearer token (API Gateway attaches the authorizer to them). */
@@ -45,6 +49,7 @@ export const PUBLIC_PATHS: readonly string[] = ['/v1/health', '/openapi.json'];
 export function buildRoutes(runtime: Runtime): RouteSpec[] {
   const workers = new WorkerService(runtime.workers, runtime.clock, runtime.onWorkerChanged);
   const jobs = new JobService(runtime);
+  const schedules = new ScheduleService({ ...runtime, trigger: runtime.scheduleTrigger, jobs });
   const routes: RouteSpec[] = [
     {
       method: 'GET',
@@ -160,6 +165,58 @@ export function buildRoutes(runtime: Runtime): RouteSpec[] {
       scope: Scope.Jobs,
       responses: { 202: Job },
       handler: async (e) => json(202, await jobs.cancel(pathParam(e, 'id'))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/schedules',
+      summary: 'Create a recurring schedule; each run queues a normal job',
+      scope: Scope.Jobs,
+      body: CreateScheduleRequest,
+      responses: { 201: Schedule },
+      handler: async (e) => json(201, await schedules.create(jsonBody(e))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/schedules',
+      summary: 'List schedules',
+      scope: Scope.Jobs,
+      responses: { 200: ScheduleList },
+      handler: async () => json(200, { schedules: await schedules.list() }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/schedules/{name}',
+      summary: 'Show a schedule',
+      scope: Scope.Jobs,
+      responses: { 200: Schedule },
+      handler: async (e) => json(200, await schedules.get(pathParam(e, 'name'))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/schedules/{name}/pause',
+      summary: 'Pause a schedule: it fires no more until resumed',
+      scope: Scope.Jobs,
+      responses: { 200: Schedule },
+      handler: async (e) => json(200, await schedules.setPaused(pathParam(e, 'name'), true)),
+    },
+    {
+      method: 'POST',
+      path: '/v1/schedules/{name}/resume',
+      summary: 'Resume a paused schedule',
+      scope: Scope.Jobs,
+      responses: { 200: Schedule },
+      handler: async (e) => json(200, await schedules.setPaused(pathParam(e, 'name'), false)),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/schedules/{name}',
+      summary: 'Delete a schedule (the jobs it queued stay)',
+      scope: Scope.Jobs,
+      responses: { 204: null },
+      handler: async (e) => {
+        await schedules.delete(pathParam(e, 'name'));
+        return noContent();
+      },
     },
   ];
   return routes.map((r) => ({ ...r, handler: guarded(r) }));

@@ -3,6 +3,8 @@ import type {
   DispatchQueue,
   JobStore,
   LogReader,
+  ScheduleStore,
+  ScheduleTrigger,
   StdinStore,
   TaskLauncher,
   WorkerStore,
@@ -24,6 +26,8 @@ export interface Runtime {
   launcher: TaskLauncher;
   logs: LogReader;
   clock: Clock;
+  schedules: ScheduleStore;
+  scheduleTrigger: ScheduleTrigger;
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
 }

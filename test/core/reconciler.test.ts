@@ -26,7 +26,11 @@ describe('the reconciler settles what missed events leave hanging', () => {
   after(() => h.close());
   beforeEach(async () => {
     worker = `w${++n}`;
-    await new WorkerService(h.workers, h.clock).create({ name: worker, image: 'busybox', timeoutSeconds: 60 });
+    await new WorkerService(h.workers, h.clock).create({
+      name: worker,
+      image: 'busybox',
+      timeoutSeconds: 60,
+    });
     h.queue.sent = [];
     h.launcher.stops = [];
   });
@@ -59,7 +63,12 @@ describe('the reconciler settles what missed events leave hanging', () => {
 
   it('a job whose task stopped while its event was missed gets the exit code', async () => {
     const job = await launched();
-    h.launcher.tasks.set(job.taskId!, { state: 'stopped', exitCode: 0, stoppedAt: h.clock.now(), stopCode: 'EssentialContainerExited' });
+    h.launcher.tasks.set(job.taskId!, {
+      state: 'stopped',
+      exitCode: 0,
+      stoppedAt: h.clock.now(),
+      stopCode: 'EssentialContainerExited',
+    });
     await reconciler.run();
     const final = await jobsApi.get(job.id);
     assert.equal(final.status, 'succeeded');

@@ -4,7 +4,7 @@
  */
 export interface TableDefinition {
   /** Logical name; the physical name comes from the environment (`<PREFIX>_TABLE`). */
-  name: 'workers' | 'jobs' | 'tokens';
+  name: 'workers' | 'jobs' | 'tokens' | 'schedules';
   partitionKey: string;
   indexes: { name: string; partitionKey: string; sortKey: string }[];
   /** Attribute holding the epoch-seconds expiry, when items expire. */
@@ -31,7 +31,13 @@ export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
     ttlAttribute: 'expiresAt',
   },
   tokens: { name: 'tokens', partitionKey: 'hash', indexes: [] },
+  schedules: { name: 'schedules', partitionKey: 'name', indexes: [] },
 };
 
 /** Environment variables naming the physical tables (set by the CDK stack and by `runlater dev`). */
-export const TABLE_ENV = { workers: 'WORKERS_TABLE', jobs: 'JOBS_TABLE', tokens: 'TOKENS_TABLE' } as const;
+export const TABLE_ENV = {
+  workers: 'WORKERS_TABLE',
+  jobs: 'JOBS_TABLE',
+  tokens: 'TOKENS_TABLE',
+  schedules: 'SCHEDULES_TABLE',
+} as const;
