@@ -60,14 +60,8 @@ export class TaskStatusRecorder {
     });
     const condition = { status: ACTIVE_STATUSES, attempt: job.attempt };
 
-    const retry = job.retry;
-    if (
-      status === JobStatus.Failed &&
-      exitCode !== null &&
-      job.attempt < job.maxAttempts &&
-      isRetryableExit(retry, exitCode)
-    ) {
-      const delay = retryDelaySeconds(retry, job.attempt, this.deps.random);
+    const delay = this.retryDelay(job, status, exitCode, attempts);
+    if (delay !== undefined) {
       // Send before the write: if we crash between the two, the event is redelivered and both happen
       // again (the extra message finds the attempt already moved on and is dropped).
       await this.deps.queue.send({ jobId: job.id, attempt: job.attempt + 1 }, delay);
@@ -95,7 +89,38 @@ export class TaskStatusRecorder {
     });
     return 'recorded';
   }
+
+  /**
+   * Seconds until the next attempt, or undefined when the job ends here. Attempts that ran count
+   * against the job's retry policy; infrastructure failures (the task never ran, for a reason that
+   * may pass, such as a pull timeout or no capacity) follow their own path and do not use them up.
+   */
+  private retryDelay(job: StoredJob, status: JobStatus, exitCode: number | null, attempts: Attempt[]) {
+    if (status !== JobStatus.Failed) return undefined;
+    const infra = attempts.filter(isInfrastructureFailure).length;
+    if (exitCode === null) {
+      const current = attempts.find((a) => a.attempt === job.attempt);
+      if (!current || !isInfrastructureFailure(current)) return undefined;
+      return INFRASTRUCTURE_RETRY_DELAYS[infra - 1];
+    }
+    const ran = attempts.length - infra;
+    if (ran >= job.maxAttempts || !isRetryableExit(job.retry, exitCode)) return undefined;
+    return retryDelaySeconds(job.retry, ran, this.deps.random);
+  }
 }
+
+/** How an attempt that failed for the infrastructure's sake is marked, in its reason and the job's error. */
+export const INFRASTRUCTURE_PREFIX = 'infrastructure: ';
+/** Waits before each retry of a task that failed to start; after the last, the job fails. */
+export const INFRASTRUCTURE_RETRY_DELAYS: readonly number[] = [15, 60, 180];
+
+function isInfrastructureFailure(attempt: Attempt): boolean {
+  return attempt.exitCode === null && (attempt.reason ?? '').startsWith(INFRASTRUCTURE_PREFIX);
+}
+
+/** Reasons a task can fail to start that will not pass by waiting: no point retrying them. */
+const PERMANENT_START_FAILURE =
+  /not found|manifest unknown|pull access denied|repository does not exist|invalid reference/i;
 
 function outcome(
   job: StoredJob,
@@ -109,7 +134,11 @@ function outcome(
     return { status: JobStatus.TimedOut, error: `timed out after ${job.timeoutSeconds}s` };
   if (exitCode === 0) return { status: JobStatus.Succeeded, error: null };
   if (exitCode !== null) return { status: JobStatus.Failed, error: `exited with code ${exitCode}` };
-  return { status: JobStatus.Failed, error: `task did not run: ${reason}` };
+  // Only a task that surely never started the program may be retried on the infrastructure's path:
+  // a task that vanished may have run, and running a job twice by mistake is worse than failing it.
+  if (update.stopCode !== 'TaskFailedToStart' || PERMANENT_START_FAILURE.test(reason))
+    return { status: JobStatus.Failed, error: `task did not run: ${reason}` };
+  return { status: JobStatus.Failed, error: `${INFRASTRUCTURE_PREFIX}task did not run: ${reason}` };
 }
 
 function patchAttempt(job: StoredJob, patch: Partial<Attempt>): Attempt[] {

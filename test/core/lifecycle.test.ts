@@ -162,6 +162,53 @@ describe('job lifecycle rules (core on dynalite)', () => {
     assert.match(final.error ?? '', /CannotPullContainerError/);
   });
 
+  it('a task that failed to start for a passing reason is retried on its own path, reported as infrastructure', async () => {
+    const job = await queued();
+    const transient = 'ResourceInitializationError: unable to pull secrets or registry auth: i/o timeout';
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      assert.equal(await dispatcher.dispatch({ jobId: job.id, attempt }), 'launched');
+      await recorder.record(
+        event(job.id, attempt, 'stopped', {
+          exitCode: null,
+          stopCode: 'TaskFailedToStart',
+          reason: transient,
+        }),
+      );
+      if (attempt <= 3) {
+        assert.deepEqual(h.queue.sent.at(-1), {
+          message: { jobId: job.id, attempt: attempt + 1 },
+          delaySeconds: [15, 60, 180][attempt - 1],
+        });
+        h.clock.advance(200);
+      }
+    }
+    const final = await jobsApi.get(job.id);
+    assert.equal(final.status, 'failed');
+    assert.match(final.error ?? '', /^infrastructure: task did not run: ResourceInitializationError/);
+    assert.equal(final.attempts.length, 4);
+  });
+
+  it('infrastructure failures do not use up the attempts of the retry policy', async () => {
+    const job = await queued();
+    await dispatcher.dispatch({ jobId: job.id, attempt: 1 });
+    await recorder.record(
+      event(job.id, 1, 'stopped', { exitCode: null, stopCode: 'TaskFailedToStart', reason: 'capacity' }),
+    );
+    h.clock.advance(20);
+    for (const attempt of [2, 3, 4]) {
+      await dispatcher.dispatch({ jobId: job.id, attempt });
+      await recorder.record(event(job.id, attempt, 'stopped', { exitCode: 1 }));
+      h.clock.advance(30);
+    }
+    const final = await jobsApi.get(job.id);
+    assert.equal(final.status, 'failed');
+    assert.deepEqual(
+      final.attempts.map((a) => a.exitCode),
+      [null, 1, 1, 1],
+      'three attempts ran, as maxAttempts allows',
+    );
+  });
+
   it('cancel: a running job is stopped and ends cancelled; cancelling it again is a conflict', async () => {
     const job = await queued();
     await dispatcher.dispatch({ jobId: job.id, attempt: 1 });
