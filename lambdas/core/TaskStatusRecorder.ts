@@ -136,7 +136,9 @@ function outcome(
   if (exitCode !== null) return { status: JobStatus.Failed, error: `exited with code ${exitCode}` };
   // Only a task that surely never started the program may be retried on the infrastructure's path:
   // a task that vanished may have run, and running a job twice by mistake is worse than failing it.
-  if (update.stopCode !== 'TaskFailedToStart' || PERMANENT_START_FAILURE.test(reason))
+  if (update.stopCode !== 'TaskFailedToStart')
+    return { status: JobStatus.Failed, error: `task stopped without an exit code: ${reason}` };
+  if (PERMANENT_START_FAILURE.test(reason))
     return { status: JobStatus.Failed, error: `task did not run: ${reason}` };
   return { status: JobStatus.Failed, error: `${INFRASTRUCTURE_PREFIX}task did not run: ${reason}` };
 }
