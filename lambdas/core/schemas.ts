@@ -303,6 +303,33 @@ export const LogsPage = z
   .meta({ id: 'LogsPage' });
 export type LogsPage = z.infer<typeof LogsPage>;
 
+export const CreateTokenRequest = z
+  .strictObject({
+    name: z.string().min(1).max(100).meta({ description: 'What the token is for', example: 'ci' }),
+    scopes: z
+      .array(z.enum(['admin', 'jobs']))
+      .min(1)
+      .max(2)
+      .meta({
+        description: '`admin` manages workers and tokens; `jobs` queues and reads jobs and schedules',
+      }),
+  })
+  .meta({ id: 'CreateTokenRequest' });
+
+export const TokenInfo = z
+  .object({
+    id: z.string().meta({ description: 'The start of the token hash: names the token, is not the token' }),
+    name: z.string(),
+    scopes: z.array(z.enum(['admin', 'jobs'])),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'TokenInfo' });
+export type TokenInfo = z.infer<typeof TokenInfo>;
+
+export const CreatedToken = TokenInfo.extend({
+  token: z.string().meta({ description: 'The bearer token. Shown once: only its hash is kept' }),
+}).meta({ id: 'CreatedToken' });
+
 export const ErrorSchema = z
   .object({
     error: z.object({

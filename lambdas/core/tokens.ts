@@ -16,6 +16,12 @@ export interface TokenStore {
   put(record: TokenRecord): Promise<void>;
   get(hash: string): Promise<TokenRecord | undefined>;
   delete(hash: string): Promise<void>;
+  list(): Promise<TokenRecord[]>;
+}
+
+/** A token's public id: the start of its hash, enough to tell tokens apart and to revoke one. */
+export function tokenId(hash: string): string {
+  return hash.slice(0, 16);
 }
 
 export function hashToken(token: string): string {

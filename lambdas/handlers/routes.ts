@@ -4,6 +4,9 @@ import { JobService } from '../core/JobService.ts';
 import {
   CreateJobRequest,
   CreateScheduleRequest,
+  CreateTokenRequest,
+  CreatedToken,
+  TokenInfo,
   CreateWorkerRequest,
   Job,
   ListJobsQuery,
@@ -14,6 +17,7 @@ import {
   Worker,
 } from '../core/schemas.ts';
 import { ScheduleService } from '../core/ScheduleService.ts';
+import { TokenService } from '../core/TokenService.ts';
 import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
 import { header, json, jsonBody, noContent, pathParam } from './http/responses.ts';
@@ -41,6 +45,7 @@ export interface RouteSpec {
 const WorkerList = z.object({ workers: z.array(Worker) }).meta({ id: 'WorkerList' });
 const JobList = z.object({ jobs: z.array(Job), nextCursor: z.string().optional() }).meta({ id: 'JobList' });
 const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
+const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
 const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 
 /** Routes anyone may call; every other route needs a bearer token (API Gateway attaches the authorizer to them). */
@@ -49,6 +54,7 @@ export const PUBLIC_PATHS: readonly string[] = ['/v1/health', '/openapi.json'];
 export function buildRoutes(runtime: Runtime): RouteSpec[] {
   const workers = new WorkerService(runtime.workers, runtime.clock, runtime.onWorkerChanged);
   const jobs = new JobService(runtime);
+  const tokens = new TokenService(runtime.tokens, runtime.clock);
   const schedules = new ScheduleService({ ...runtime, trigger: runtime.scheduleTrigger, jobs });
   const routes: RouteSpec[] = [
     {
@@ -215,6 +221,34 @@ export function buildRoutes(runtime: Runtime): RouteSpec[] {
       responses: { 204: null },
       handler: async (e) => {
         await schedules.delete(pathParam(e, 'name'));
+        return noContent();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tokens',
+      summary: 'Make an API token (shown once)',
+      scope: Scope.Admin,
+      body: CreateTokenRequest,
+      responses: { 201: CreatedToken },
+      handler: async (e) => json(201, await tokens.create(jsonBody(e))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/tokens',
+      summary: 'List API tokens (never the tokens themselves)',
+      scope: Scope.Admin,
+      responses: { 200: TokenList },
+      handler: async () => json(200, { tokens: await tokens.list() }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/tokens/{id}',
+      summary: 'Revoke an API token',
+      scope: Scope.Admin,
+      responses: { 204: null },
+      handler: async (e) => {
+        await tokens.revoke(pathParam(e, 'id'));
         return noContent();
       },
     },
