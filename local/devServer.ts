@@ -75,41 +75,46 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     createdAt: new Date().toISOString(),
   });
 
-  // The runtime is completed below: the launcher and the queue call back into handlers built on it.
-  const runtime = {
-    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, { retentionSeconds: retentionSeconds() }),
-    workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
-    tokens,
-    stdin: new FileStdinStore(join(dataDir, 'stdin')),
-    logs: new LocalLogReader({ dataDir }),
-    clock: systemClock,
-    schedules: new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules),
-  } as Runtime;
-  const statusHandler = makeTaskStatusHandler(runtime);
+  // The launcher, the queue and the schedule trigger call into handlers that are built on the
+  // runtime they are part of: they reach them through these, set once the runtime exists.
+  let onTaskEvent: ReturnType<typeof makeTaskStatusHandler> | undefined;
+  let onDispatch: ReturnType<typeof makeDispatcherHandler> | undefined;
+  let onScheduleFire: ReturnType<typeof makeScheduleFireHandler> | undefined;
+  const stdin = new FileStdinStore(join(dataDir, 'stdin'));
+  const schedules = new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules);
   const launcher = new DockerTaskLauncher({
     dataDir,
-    stdinStore: runtime.stdin,
-    onTaskEvent: (event) => statusHandler(event),
+    stdinStore: stdin,
+    onTaskEvent: (e) => onTaskEvent!(e),
   });
-  runtime.launcher = launcher;
-  const dispatcherHandler = makeDispatcherHandler(runtime);
   const queue = new LocalQueue({
     doc: dynamo.doc,
     tableName: queueTable,
-    consumer: (event) => dispatcherHandler(event),
+    consumer: (event) => onDispatch!(event),
     visibilityTimeoutSeconds:
       options.visibilityTimeoutSeconds ?? Number(process.env.RUNLATER_VISIBILITY_TIMEOUT_SECONDS ?? 60),
   });
-  runtime.queue = queue;
-  const fireSchedule = makeScheduleFireHandler(runtime);
   const scheduleTrigger = new LocalScheduleTrigger({
-    store: runtime.schedules,
+    store: schedules,
     clock: systemClock,
-    fire: (event) => fireSchedule(event),
+    fire: (event) => onScheduleFire!(event),
   });
-  runtime.scheduleTrigger = scheduleTrigger;
+  const runtime: Runtime = {
+    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, { retentionSeconds: retentionSeconds() }),
+    workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
+    tokens,
+    queue,
+    stdin,
+    launcher,
+    logs: new LocalLogReader({ dataDir }),
+    clock: systemClock,
+    schedules,
+    scheduleTrigger,
+  };
+  onTaskEvent = makeTaskStatusHandler(runtime);
+  onDispatch = makeDispatcherHandler(runtime);
+  onScheduleFire = makeScheduleFireHandler(runtime);
   const reconcile = makeReconcilerHandler(runtime);
-
   const apiHandler = makeApiHandler(runtime);
   const authorizer = makeAuthorizerHandler(tokens);
 

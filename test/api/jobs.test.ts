@@ -18,10 +18,12 @@ describe('jobs run in real containers', () => {
       {
         name: 'sh',
         image: 'runlater-test/busybox',
+        // Writes to the two streams are spaced: they travel through two pipes, and lines written
+        // within the same instant on different streams may be received in either order.
         command: [
           'sh',
           '-c',
-          'echo "$GREETING $NAME"; echo out1; echo err1 >&2; echo out2; echo err2 >&2; exit "${CODE:-0}"',
+          'echo "$GREETING $NAME"; echo out1; sleep 0.2; echo err1 >&2; sleep 0.2; echo out2; sleep 0.2; echo err2 >&2; exit "${CODE:-0}"',
         ],
         env: { GREETING: 'hello', NAME: 'worker' },
       },

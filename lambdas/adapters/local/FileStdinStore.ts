@@ -1,0 +1,25 @@
+import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { StdinStore } from '../../core/ports.ts';
+
+/** Large stdin on one machine: a file per job, standing in for the S3 bucket. */
+export class FileStdinStore implements StdinStore {
+  constructor(private readonly dir: string) {}
+
+  async put(jobId: string, bytes: Uint8Array): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, jobId);
+    await writeFile(`${path}.partial`, bytes);
+    await rename(`${path}.partial`, path);
+    return jobId;
+  }
+
+  async url(key: string): Promise<string> {
+    return pathToFileURL(join(this.dir, key)).href;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(join(this.dir, key), { force: true });
+  }
+}
