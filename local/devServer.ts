@@ -77,27 +77,29 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   // The launcher, the queue and the schedule trigger call into handlers that are built on the
   // runtime they are part of: they reach them through these, set once the runtime exists.
-  let onTaskEvent: ReturnType<typeof makeTaskStatusHandler> | undefined;
-  let onDispatch: ReturnType<typeof makeDispatcherHandler> | undefined;
-  let onScheduleFire: ReturnType<typeof makeScheduleFireHandler> | undefined;
+  const handlers = {} as {
+    taskStatus: ReturnType<typeof makeTaskStatusHandler>;
+    dispatcher: ReturnType<typeof makeDispatcherHandler>;
+    scheduleFire: ReturnType<typeof makeScheduleFireHandler>;
+  };
   const stdin = new FileStdinStore(join(dataDir, 'stdin'));
   const schedules = new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules);
   const launcher = new DockerTaskLauncher({
     dataDir,
     stdinStore: stdin,
-    onTaskEvent: (e) => onTaskEvent!(e),
+    onTaskEvent: (e) => handlers.taskStatus(e),
   });
   const queue = new LocalQueue({
     doc: dynamo.doc,
     tableName: queueTable,
-    consumer: (event) => onDispatch!(event),
+    consumer: (event) => handlers.dispatcher(event),
     visibilityTimeoutSeconds:
       options.visibilityTimeoutSeconds ?? Number(process.env.RUNLATER_VISIBILITY_TIMEOUT_SECONDS ?? 60),
   });
   const scheduleTrigger = new LocalScheduleTrigger({
     store: schedules,
     clock: systemClock,
-    fire: (event) => onScheduleFire!(event),
+    fire: (event) => handlers.scheduleFire(event),
   });
   const runtime: Runtime = {
     jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, { retentionSeconds: retentionSeconds() }),
@@ -111,9 +113,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     schedules,
     scheduleTrigger,
   };
-  onTaskEvent = makeTaskStatusHandler(runtime);
-  onDispatch = makeDispatcherHandler(runtime);
-  onScheduleFire = makeScheduleFireHandler(runtime);
+  handlers.taskStatus = makeTaskStatusHandler(runtime);
+  handlers.dispatcher = makeDispatcherHandler(runtime);
+  handlers.scheduleFire = makeScheduleFireHandler(runtime);
   const reconcile = makeReconcilerHandler(runtime);
   const apiHandler = makeApiHandler(runtime);
   const authorizer = makeAuthorizerHandler(tokens);
