@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ensureTestImages } from '../support/images.ts';
+import { startTestServer, type TestServer } from '../support/testServer.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+interface Run {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs `runlater ARGS` as a user would, with its own config home so no saved login leaks in. */
+function runlater(args: string[], env: Record<string, string>, input?: Buffer): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/runlater.mjs', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH!, HOME: env.HOME ?? tmpdir(), ...env },
+    });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += String(d)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out), stderr: err });
+    });
+    child.stdin.end(input ?? Buffer.alloc(0));
+  });
+}
+
+describe('the runlater CLI against the dev server', () => {
+  let server: TestServer;
+  let home: string;
+  let env: Record<string, string>;
+  before(async () => {
+    await ensureTestImages();
+    server = await startTestServer();
+    home = await mkdtemp(join(tmpdir(), 'runlater-cli-home-'));
+    env = { HOME: home, RUNLATER_URL: server.url, RUNLATER_TOKEN: server.token };
+  });
+  after(async () => {
+    await server.stop();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('creates and lists workers', async () => {
+    const made = await runlater(
+      ['workers', 'create', 'cat', '--image', 'runlater-test/busybox', '--command', 'cat'],
+      env,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(String(made.stdout), /worker cat created/);
+    const sh = await runlater(
+      [
+        'workers',
+        'create',
+        'sh',
+        '--image',
+        'runlater-test/busybox',
+        '--command',
+        'sh',
+        '--command',
+        '-c',
+        '--command',
+        'echo "to out $X"; echo "to err" >&2; exit 7',
+        '--env',
+        'X=worker',
+      ],
+      env,
+    );
+    assert.equal(sh.code, 0, sh.stderr);
+    const list = await runlater(['workers', 'list'], env);
+    assert.match(String(list.stdout), /^NAME\s+IMAGE/m);
+    assert.match(String(list.stdout), /^cat\s+runlater-test\/busybox\s+cat/m);
+  });
+
+  it("jobs run --wait streams the output byte for byte and exits with the job's exit code", async () => {
+    const bytes = Buffer.concat([randomBytes(200_000), Buffer.from('\nlast line without newline')]);
+    const file = join(home, 'input.bin');
+    await writeFile(file, bytes);
+    const run = await runlater(['jobs', 'run', 'cat', '--stdin', file, '--wait'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(
+      run.stdout.equals(bytes),
+      `stdout is the input (${run.stdout.length} of ${bytes.length} bytes)`,
+    );
+
+    const piped = await runlater(
+      ['jobs', 'run', 'cat', '--stdin', '-', '--wait'],
+      env,
+      Buffer.from('from a pipe\n'),
+    );
+    assert.equal(String(piped.stdout), 'from a pipe\n');
+
+    const failing = await runlater(['jobs', 'run', 'sh', '--env', 'X=job', '--wait'], env);
+    assert.equal(failing.code, 7);
+    assert.equal(String(failing.stdout), 'to out job\n');
+    assert.match(failing.stderr, /^to err$/m);
+  });
+
+  it('jobs run without --wait prints the id; status, list and logs read it back', async () => {
+    const run = await runlater(['jobs', 'run', 'sh'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const id = String(run.stdout).trim();
+    assert.match(id, /^[0-9a-z]{26}$/);
+    await server.waitForFinal(id);
+    const status = await runlater(['jobs', 'status', id, '--json'], env);
+    assert.equal(JSON.parse(String(status.stdout)).exitCode, 7);
+    const list = await runlater(['jobs', 'list', '--worker', 'sh', '--status', 'failed'], env);
+    assert.match(String(list.stdout), new RegExp(`^${id}\\s+sh\\s+failed\\s+1\\s+7`, 'm'));
+    const logs = await runlater(['jobs', 'logs', id, '--stream', 'stdout'], env);
+    assert.equal(String(logs.stdout), 'to out worker\n');
+    const follow = await runlater(['jobs', 'logs', id, '--follow'], env);
+    assert.equal(String(follow.stdout), 'to out worker\n');
+    assert.match(follow.stderr, /to err/);
+  });
+
+  it('refuses --env without "=" with exit 2, sending nothing', async () => {
+    const before = (await server.api('GET', '/v1/jobs?limit=200')).body.jobs.length;
+    const bad = await runlater(['jobs', 'run', 'cat', '--env', 'NOEQUALS'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /expected NAME=VALUE/);
+    assert.equal((await server.api('GET', '/v1/jobs?limit=200')).body.jobs.length, before);
+  });
+
+  it('shows API errors plainly, with exit 1', async () => {
+    const res = await runlater(['jobs', 'run', 'no-such-worker'], env);
+    assert.equal(res.code, 1);
+    assert.equal(
+      res.stderr,
+      'error: worker "no-such-worker" does not exist (invalid_request, field worker)\n',
+    );
+    const unauthorized = await runlater(['jobs', 'list'], { ...env, RUNLATER_TOKEN: 'wrong' });
+    assert.equal(unauthorized.code, 1);
+    assert.match(unauthorized.stderr, /unauthorized/);
+  });
+
+  it('finds the local server and its token by itself', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runlater-cli-local-'));
+    try {
+      await writeFile(join(dir, 'token'), `${server.token}\n`);
+      const port = new URL(server.url).port;
+      const res = await runlater(['jobs', 'list', '--json'], {
+        HOME: home,
+        PORT: port,
+        RUNLATER_DATA_DIR: dir,
+      });
+      assert.equal(res.code, 0, res.stderr);
+      assert.ok(Array.isArray(JSON.parse(String(res.stdout)).jobs));
+      const none = await runlater(['jobs', 'list'], {
+        HOME: home,
+        PORT: port,
+        RUNLATER_DATA_DIR: join(dir, 'missing'),
+      });
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no token: start `runlater dev`/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has --help on every verb', async () => {
+    for (const verb of [
+      [],
+      ['dev'],
+      ['workers', 'create'],
+      ['jobs', 'run'],
+      ['jobs', 'logs'],
+      ['schedules', 'create'],
+      ['tokens', 'create'],
+    ]) {
+      const res = await runlater([...verb, '--help'], env);
+      assert.equal(res.code, 0, verb.join(' '));
+      assert.match(String(res.stdout), /^Usage: runlater/);
+    }
+  });
+});
