@@ -87,8 +87,14 @@ describe('durability: kill -9 of the dev server while jobs run', () => {
       const { jobs } = await api('GET', '/v1/jobs?limit=50');
       return jobs.some((j: any) => j.status === 'running') ? true : undefined;
     });
+    const atKill = (await api('GET', '/v1/jobs?limit=50')).jobs.map((j: any) => j.status);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
+    // The kill must land mid-flight for the test to mean anything: jobs still running and queued.
+    assert.ok(
+      atKill.filter((s: string) => !FINAL.includes(s)).length >= 10,
+      `at the kill: ${atKill.join(' ')}`,
+    );
 
     child = startDev(dataDir, port, token);
     await waitUntil(
