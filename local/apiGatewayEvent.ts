@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import type { ApiEvent, AuthContext } from '../lambdas/handlers/http/types.ts';
+import type { ApiEvent } from '../lambdas/handlers/http/types.ts';
 
 /**
  * Turns a Node HTTP request into the event API Gateway's HTTP API (payload format 2.0) would
  * hand the Lambda, so the API handler cannot tell the local server from AWS.
  */
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, auth?: AuthContext): ApiEvent {
+export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): ApiEvent {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
@@ -41,28 +40,8 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, auth?: Aut
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
-      authorizer: { lambda: auth as AuthContext, principalId: auth?.tokenName ?? '', integrationLatency: 0 },
     },
     ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
     isBase64Encoded: body.length > 0 && !isText,
   } as ApiEvent;
-}
-
-export function toAuthorizerEvent(event: ApiEvent): APIGatewayRequestAuthorizerEventV2 {
-  const authorization = event.headers.authorization;
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.requestContext.http.method}${event.rawPath}`,
-    identitySource: authorization ? [authorization] : [],
-    routeKey: '$default',
-    rawPath: event.rawPath,
-    rawQueryString: event.rawQueryString,
-    cookies: [],
-    headers: event.headers,
-    queryStringParameters: event.queryStringParameters ?? {},
-    requestContext: event.requestContext,
-    pathParameters: {},
-    stageVariables: {},
-  } as unknown as APIGatewayRequestAuthorizerEventV2;
 }

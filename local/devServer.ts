@@ -14,14 +14,12 @@ import { LIMITS } from '../lambdas/core/limits.ts';
 import { systemClock } from '../lambdas/core/ports.ts';
 import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
 import { makeApiHandler } from '../lambdas/handlers/api.ts';
-import { makeAuthorizerHandler } from '../lambdas/handlers/authorizer.ts';
 import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
-import { PUBLIC_PATHS } from '../lambdas/handlers/routes.ts';
 import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
 import { makeTaskStatusHandler } from '../lambdas/handlers/taskStatus.ts';
-import { toApiGatewayEvent, toAuthorizerEvent } from './apiGatewayEvent.ts';
+import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
 import { LocalQueue } from './LocalQueue.ts';
 import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
@@ -118,7 +116,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   handlers.scheduleFire = makeScheduleFireHandler(runtime);
   const reconcile = makeReconcilerHandler(runtime);
   const apiHandler = makeApiHandler(runtime);
-  const authorizer = makeAuthorizerHandler(tokens);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -138,15 +135,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
       return;
     }
-    let event = toApiGatewayEvent(req, body);
-    if (!PUBLIC_PATHS.includes(event.rawPath)) {
-      const auth = await authorizer(toAuthorizerEvent(event));
-      if (!auth.isAuthorized) {
-        send(res, 401, { error: { code: 'unauthorized', message: 'missing or invalid bearer token' } });
-        return;
-      }
-      event = toApiGatewayEvent(req, body, auth.context);
-    }
+    const event = toApiGatewayEvent(req, body);
     const result = await apiHandler(event, lambdaContext('api'));
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
     res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
