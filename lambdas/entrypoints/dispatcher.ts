@@ -1,0 +1,4 @@
+import { makeDispatcherHandler } from '../handlers/dispatcher.ts';
+import { awsRuntime } from './awsRuntime.ts';
+
+export const handler = makeDispatcherHandler(awsRuntime());

@@ -1,0 +1,4 @@
+import { makeReconcilerHandler } from '../handlers/reconciler.ts';
+import { awsRuntime } from './awsRuntime.ts';
+
+export const handler = makeReconcilerHandler(awsRuntime());

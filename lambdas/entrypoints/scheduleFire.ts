@@ -1,0 +1,4 @@
+import { makeScheduleFireHandler } from '../handlers/scheduleFire.ts';
+import { awsRuntime } from './awsRuntime.ts';
+
+export const handler = makeScheduleFireHandler(awsRuntime());
