@@ -1,0 +1,90 @@
+import { CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { IConstruct } from 'constructs';
+import type { RunLater } from './RunLater.ts';
+
+/**
+ * The cdk-nag AwsSolutions findings runlater accepts, each on the construct it concerns and with
+ * its reason. A finding not acknowledged here fails the template test (test/aws/stack.test.ts).
+ */
+export function acknowledgeNagFindings(
+  runlater: RunLater,
+  parts: { executionRole: iam.Role; schedulerGroup: scheduler.CfnScheduleGroup; vpc: ec2.IVpc | undefined },
+): void {
+  const stack = Stack.of(runlater);
+  const ack = (construct: IConstruct, id: string, reason: string) =>
+    Validations.of(construct).acknowledge({ id, reason });
+  const ref = (construct: IConstruct, attribute?: string) => {
+    const element = (
+      CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild
+    ) as CfnElement;
+    const logicalId = stack.getLogicalId(element);
+    return attribute ? `<${logicalId}.${attribute}>` : `<${logicalId}>`;
+  };
+  // cdk-nag names a finding by the ARN as written: placeholders for unresolved parts, else the value.
+  const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+  const arn = (service: string, resource: string) =>
+    `arn:${pseudo(stack.partition, 'Partition')}:${service}:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:${resource}`;
+  const { api, dispatcher, taskStatus, reconciler, scheduleFire } = runlater.functions;
+  const all = [api, dispatcher, taskStatus, reconciler, scheduleFire];
+
+  for (const f of all) {
+    ack(
+      f,
+      'AwsSolutions-L1',
+      'runlater targets the nodejs22.x Lambda runtime on purpose (its tested Node version)',
+    );
+    ack(
+      f.role!,
+      `AwsSolutions-IAM5[Resource::${ref(runlater.tables.jobs, 'Arn')}/index/*]`,
+      "Jobs are listed by status and by worker through the table's own indexes",
+    );
+    ack(
+      f.role!,
+      `AwsSolutions-IAM5[Resource::${arn('scheduler', `schedule/${ref(parts.schedulerGroup)}/*`)}]`,
+      "Schedules are made at run time (one per delayed dispatch or user schedule), all inside runlater's own schedule group",
+    );
+  }
+  for (const f of [api, dispatcher, scheduleFire])
+    ack(
+      f.role!,
+      `AwsSolutions-IAM5[Resource::${ref(runlater.stdinBucket, 'Arn')}/stdin/*]`,
+      "One stdin object per job, under the stdin/ prefix of runlater's own bucket",
+    );
+  const clusterTasks = `AwsSolutions-IAM5[Resource::${arn('ecs', `task/${ref(runlater.cluster)}/*`)}]`;
+  for (const f of [api, dispatcher, reconciler])
+    ack(f.role!, clusterTasks, "Task ids are made by ECS at run time; only tasks of runlater's own cluster");
+  ack(
+    dispatcher.role!,
+    `AwsSolutions-IAM5[Resource::${arn('ecs', 'task-definition/runlater-*')}]`,
+    'One task definition family per worker, made at run time, all named runlater-<worker>',
+  );
+  ack(
+    api.role!,
+    'AwsSolutions-IAM5[Resource::*]',
+    'ecs:RegisterTaskDefinition and ecr:GetAuthorizationToken support no resource-level permissions',
+  );
+  ack(
+    parts.executionRole,
+    'AwsSolutions-IAM5[Resource::*]',
+    "Workers name any image: ECS must be able to pull from any of the account's ECR repositories (GetAuthorizationToken has no resource either)",
+  );
+  ack(
+    runlater.stdinBucket,
+    'AwsSolutions-S1',
+    "Objects live at most 10 days, are written only by runlater's functions and read only through presigned URLs; use CloudTrail data events for an audit trail",
+  );
+  ack(
+    runlater.api,
+    'AwsSolutions-APIG4',
+    'The API function checks bearer tokens (stored as hashes) itself, so that a wrong token is a 401 as the API contract says; health and openapi.json are public by design',
+  );
+  if (parts.vpc)
+    ack(
+      parts.vpc,
+      'AwsSolutions-VPC7',
+      'The VPC only hosts job tasks, which accept no inbound traffic; flow logs cost per GB and are left to the operator',
+    );
+}
