@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RunLaterStack } from '../../lib/RunLaterStack.ts';
+
+/** The synthesized template, one behaviour a test. Bundling is off: these tests read the template only. */
+describe('the CDK stack', () => {
+  let app: App;
+  let stack: RunLaterStack;
+  let template: Template;
+  before(() => {
+    app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    stack = new RunLaterStack(app, 'RunLater');
+    template = Template.fromStack(stack);
+  });
+
+  it('passes cdk-nag AwsSolutions with no finding left unacknowledged', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    const open = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`),
+    );
+    assert.deepEqual(open, []);
+  });
+
+  it('keeps workers, jobs, tokens and schedules in on-demand tables with point-in-time recovery', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    template.allResourcesProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('expires finished jobs with DynamoDB TTL, and lists them by status and worker', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({ IndexName: 'byCreated' }),
+        Match.objectLike({ IndexName: 'byWorker' }),
+        Match.objectLike({ IndexName: 'byStatus' }),
+      ]),
+    });
+  });
+
+  it('feeds the dispatcher from an SQS queue with a dead-letter queue and an alarm on it', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 50 },
+      VisibilityTimeout: 180,
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('runs every function on nodejs22.x', () => {
+    const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
+    assert.equal(Object.keys(fns).length, 5);
+    for (const f of Object.values(fns)) assert.equal(f.Properties.Runtime, 'nodejs22.x');
+  });
+
+  it('sends ECS task state changes of its own cluster to the status function', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [Match.anyValue()], lastStatus: ['RUNNING', 'STOPPED'] },
+      },
+    });
+  });
+
+  it('runs the reconciler every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('makes its own VPC with public subnets and no NAT gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.hasResourceProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true });
+  });
+
+  it('uses an existing VPC and subnets when given, without looking anything up', () => {
+    const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const s = new RunLaterStack(other, 'Existing', {
+      network: {
+        vpcId: 'vpc-123',
+        subnetIds: ['subnet-a', 'subnet-b'],
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      },
+    });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::EC2::VPC', 0);
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-123' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SUBNETS: 'subnet-a,subnet-b' }) },
+    });
+  });
+
+  it('keeps job output in a log group with a retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('keeps large stdin in an encrypted, private bucket that forgets it', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 10, Status: 'Enabled' })]),
+      },
+    });
+  });
+
+  it('has a dashboard and outputs the API URL', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasOutput('ApiUrl', {});
+  });
+
+  it('lets only the dispatcher run tasks, and only of runlater task definitions', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const runTask = Object.entries(policies).filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('"ecs:RunTask"'),
+    );
+    assert.equal(runTask.length, 1);
+    assert.match(runTask[0]![0], /^RunLaterDispatcherRole/);
+    assert.match(JSON.stringify(runTask[0]![1]), /task-definition\/runlater-\*/);
+  });
+
+  it('gives job tasks no role: a job has no AWS permissions of its own', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    const taskRoles = Object.values(roles).filter((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com'),
+    );
+    assert.equal(taskRoles.length, 1, 'only the execution role (image pulls and logs)');
+    const policy = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    assert.doesNotMatch(policy, /"s3:\*"|"dynamodb:\*"|"ecs:\*"/);
+  });
+
+  it('exposes nothing public but the API', () => {
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}' });
+  });
+});
