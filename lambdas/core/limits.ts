@@ -9,8 +9,10 @@ export const LIMITS = {
   /** stdin up to this size travels inline with the task; larger stdin goes through the blob store. */
   inlineStdinBytes: 3 * 1024,
   jobEnvChars: 4096,
+  /** Each variable costs ~24 more characters of JSON in the override: 50 keeps the worst case inside 8192. */
+  jobEnvVars: 50,
   workerEnvChars: 32 * 1024,
-  envVars: 100,
+  workerEnvVars: 100,
   maxDelaySeconds: 7 * 24 * 3600,
   maxTimeoutSeconds: 7 * 24 * 3600,
   defaultTimeoutSeconds: 3600,

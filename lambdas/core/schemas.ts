@@ -20,7 +20,7 @@ export const WorkerName = z
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function envSchema(maxChars: number) {
+function envSchema(maxChars: number, maxVars: number) {
   return z
     .record(
       z
@@ -31,18 +31,18 @@ function envSchema(maxChars: number) {
         }),
       z.string().max(maxChars),
     )
-    .refine((env) => Object.keys(env).length <= LIMITS.envVars, {
-      message: `at most ${LIMITS.envVars} variables`,
+    .refine((env) => Object.keys(env).length <= maxVars, {
+      message: `at most ${maxVars} variables`,
     })
     .refine((env) => Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0) <= maxChars, {
       message: `names and values together must not exceed ${maxChars} characters`,
     });
 }
 
-export const WorkerEnv = envSchema(LIMITS.workerEnvChars).meta({
+export const WorkerEnv = envSchema(LIMITS.workerEnvChars, LIMITS.workerEnvVars).meta({
   description: "Environment variables for every job of this worker; a job's own env wins",
 });
-export const JobEnv = envSchema(LIMITS.jobEnvChars).meta({
+export const JobEnv = envSchema(LIMITS.jobEnvChars, LIMITS.jobEnvVars).meta({
   description: "Environment variables for this job; they override the worker's",
 });
 
