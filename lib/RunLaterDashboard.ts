@@ -5,8 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** The namespace of the metrics runlater's functions emit (jobs finished, by status). */
-export const METRICS_NAMESPACE = 'runlater';
+import { METRICS } from '../lambdas/handlers/taskStatus.ts';
 
 export interface RunLaterDashboardProps {
   functions: lambda.IFunction[];
@@ -35,9 +34,9 @@ export class RunLaterDashboard extends Construct {
     });
     const jobsBy = (status: string) =>
       new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'JobsFinished',
-        dimensionsMap: { service: 'runlater-status', status },
+        namespace: METRICS.namespace,
+        metricName: METRICS.jobsFinished,
+        dimensionsMap: { service: METRICS.service, status },
         statistic: 'Sum',
         period,
         label: status,

@@ -58,6 +58,8 @@ function lambdaContext(name: string): Context {
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const dataDir = resolve(options.dataDir ?? process.env.RUNLATER_DATA_DIR ?? '.runlater');
+  // CloudWatch metrics lines (EMF) mean nothing on one machine: keep them off the console.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   await mkdir(dataDir, { recursive: true });
   const dynamo = await startEmbeddedDynamo(join(dataDir, 'db'));
   const queueTable = 'runlater-dispatch-queue';

@@ -34,7 +34,11 @@ const result = spawnSync(
   ],
   {
     stdio: 'inherit',
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' },
+    env: {
+      ...process.env,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    },
   },
 );
 process.exit(result.status ?? 1);
