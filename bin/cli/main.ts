@@ -401,6 +401,20 @@ tokens
     process.stderr.write(`token ${made.id} (${made.scopes.join(', ')}): shown once, keep it safe\n`);
   });
 tokens
+  .command('bootstrap')
+  .description(
+    'Make the first admin token of a deployed runlater, writing its hash straight to the tokens table with your AWS credentials',
+  )
+  .requiredOption('--table <name>', 'the TokensTable output of the stack')
+  .option('--region <region>', 'AWS region (default: AWS_REGION)')
+  .option('--name <name>', 'what the token is for', 'admin')
+  .action(async (opts: { table: string; region?: string; name: string }) => {
+    const { bootstrapToken } = await import('./bootstrapToken.ts');
+    const made = await bootstrapToken(opts);
+    process.stdout.write(`${made.token}\n`);
+    process.stderr.write(`admin token ${made.id} written to ${opts.table}; shown once, keep it safe\n`);
+  });
+tokens
   .command('list')
   .description('List tokens')
   .action(async () => {

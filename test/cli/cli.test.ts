@@ -168,6 +168,31 @@ describe('the runlater CLI against the dev server', () => {
     }
   });
 
+  it('bootstraps the first admin token of a deployment straight into its tokens table', async () => {
+    const { startEmbeddedDynamo } = await import('../../local/embeddedDynamo.ts');
+    const dynamo = await startEmbeddedDynamo(undefined);
+    try {
+      const res = await runlater(
+        ['tokens', 'bootstrap', '--table', dynamo.tableNames.tokens, '--region', 'eu-west-1'],
+        {
+          HOME: home,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+        },
+      );
+      assert.equal(res.code, 0, res.stderr);
+      const token = String(res.stdout).trim();
+      assert.match(token, /^rl_/);
+      const { hashToken } = await import('../../lambdas/core/tokens.ts');
+      const { DynamoTokenStore } = await import('../../lambdas/adapters/dynamodb/DynamoTokenStore.ts');
+      const stored = await new DynamoTokenStore(dynamo.doc, dynamo.tableNames.tokens).get(hashToken(token));
+      assert.deepEqual(stored?.scopes, ['admin']);
+    } finally {
+      await dynamo.close();
+    }
+  });
+
   it('has --help on every verb', async () => {
     for (const verb of [
       [],
