@@ -22,6 +22,7 @@ import { makeTaskStatusHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
 import { LocalQueue } from './LocalQueue.ts';
+import { LocalRetention } from './LocalRetention.ts';
 import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
 
 export interface DevServerOptions {
@@ -116,7 +117,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   handlers.taskStatus = makeTaskStatusHandler(runtime);
   handlers.dispatcher = makeDispatcherHandler(runtime);
   handlers.scheduleFire = makeScheduleFireHandler(runtime);
-  const reconcile = makeReconcilerHandler(runtime);
+  const reconcileJobs = makeReconcilerHandler(runtime);
+  const retention = new LocalRetention({
+    doc: dynamo.doc,
+    tableName: dynamo.tableNames.jobs,
+    dataDir,
+    stdin,
+  });
+  const reconcile = async () => {
+    await reconcileJobs();
+    await retention.sweep();
+  };
   const apiHandler = makeApiHandler(runtime);
 
   const server = createServer((req, res) => {

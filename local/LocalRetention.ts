@@ -1,0 +1,55 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { logFileFor } from '../lambdas/adapters/local/LocalLogReader.ts';
+import type { StdinStore, StoredJob } from '../lambdas/core/ports.ts';
+
+/**
+ * DynamoDB deletes expired jobs by TTL; dynalite does not, so on one machine this sweep does, with
+ * the job's output and stdin files. It runs with the reconciler.
+ */
+export class LocalRetention {
+  constructor(
+    private readonly options: {
+      doc: DynamoDBDocumentClient;
+      tableName: string;
+      dataDir: string;
+      stdin: StdinStore;
+    },
+  ) {}
+
+  async sweep(now = Date.now()): Promise<number> {
+    let deleted = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.doc.send(
+        new ScanCommand({
+          TableName: this.options.tableName,
+          FilterExpression: '#expiresAt < :now',
+          ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        await this.remove(item as StoredJob & { expiresAt: number });
+        deleted++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return deleted;
+  }
+
+  private async remove(job: StoredJob): Promise<void> {
+    // Files first: if we stop half way, the job is still there to be swept again.
+    for (const attempt of job.attempts ?? []) {
+      if (!attempt.taskId) continue;
+      await rm(logFileFor(this.options.dataDir, attempt.taskId), { force: true });
+      await rm(join(this.options.dataDir, 'ended', `${attempt.taskId}.json`), { force: true });
+    }
+    if (job.stdin && 'blobKey' in job.stdin) await this.options.stdin.delete(job.stdin.blobKey);
+    await this.options.doc.send(
+      new DeleteCommand({ TableName: this.options.tableName, Key: { id: job.id } }),
+    );
+  }
+}
