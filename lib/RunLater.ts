@@ -431,7 +431,11 @@ export class RunLater extends Construct {
       f.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['iam:PassRole'],
-          resources: [parts.executionRole.roleArn],
+          // The execution role, and the job roles workers may name (only runlater-job-*).
+          resources: [
+            parts.executionRole.roleArn,
+            stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'runlater-job-*' }),
+          ],
           conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         }),
       );

@@ -61,6 +61,13 @@ export function acknowledgeNagFindings(
     `AwsSolutions-IAM5[Resource::${arn('ecs', 'task-definition/runlater-*')}]`,
     'One task definition family per worker, made at run time, all named runlater-<worker>',
   );
+  const jobRoles = `AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:iam::${pseudo(stack.account, 'AccountId')}:role/runlater-job-*]`;
+  for (const f of [api, dispatcher])
+    ack(
+      f.role!,
+      jobRoles,
+      'Workers may name a role for their jobs; runlater may pass only roles named runlater-job-*',
+    );
   ack(
     api.role!,
     'AwsSolutions-IAM5[Resource::*]',

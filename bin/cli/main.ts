@@ -87,6 +87,7 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
     .option('--timeout <seconds>', 'job timeout', positiveInt)
     .option('--max-attempts <n>', 'attempts per job, 1-10', positiveInt)
     .option('--backoff <policy>', 'none, 1m, 10m, 1h, or seconds like 10,60,300', backoff)
+    .option('--task-role <arn>', "AWS only: an IAM role named runlater-job-* for the jobs' code")
     .addOption(json());
 }
 
@@ -99,6 +100,7 @@ interface WorkerOpts {
   timeout?: number;
   maxAttempts?: number;
   backoff?: string | number[];
+  taskRole?: string;
   json?: boolean;
 }
 
@@ -112,6 +114,7 @@ function workerBody(opts: WorkerOpts): Record<string, unknown> {
     ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
     ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
     ...(retry ? { retry } : {}),
+    ...(opts.taskRole ? { taskRoleArn: opts.taskRole } : {}),
   };
 }
 

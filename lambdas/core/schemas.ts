@@ -95,6 +95,19 @@ const Cpu = z.union(
 
 const TimeoutSeconds = z.number().int().min(1).max(LIMITS.maxTimeoutSeconds);
 
+/**
+ * Jobs get no AWS permissions unless their worker names a role. runlater may only pass roles whose
+ * name starts with `runlater-job-`, so an API token cannot hand a job any role of the account.
+ */
+const TaskRoleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*runlater-job-[\w+=,.@-]{1,50}$/, {
+    message: 'must be the ARN of an IAM role whose name starts with runlater-job-',
+  })
+  .meta({
+    description: "AWS only: the IAM role the job's code runs with (its name must start with runlater-job-)",
+  });
+
 export const CreateWorkerRequest = z
   .strictObject({
     name: WorkerName,
@@ -105,6 +118,7 @@ export const CreateWorkerRequest = z
     memory: z.number().int().min(512).max(122880).optional().meta({ description: 'Memory in MiB' }),
     timeoutSeconds: TimeoutSeconds.optional(),
     retry: RetryPolicy.optional(),
+    taskRoleArn: TaskRoleArn.optional(),
   })
   .meta({ id: 'CreateWorkerRequest' });
 export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequest>;
@@ -124,6 +138,7 @@ export const Worker = z
     memory: z.number().int(),
     timeoutSeconds: z.number().int(),
     retry: RetryPolicy,
+    taskRoleArn: z.string().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     revision: z.number().int().meta({ description: 'Incremented on every update' }),

@@ -245,6 +245,19 @@ describe('RegisterTaskDefinition', () => {
     assert.equal(job!.logConfiguration!.logDriver, 'awsfirelens');
   });
 
+  it('gives the task the role its worker names, and only then', async () => {
+    ecsMock.on(RegisterTaskDefinitionCommand).resolves({});
+    const defs = new EcsTaskDefinitions(new ECSClient({ region, credentials }), config, async () =>
+      assert.fail('no lookup'),
+    );
+    const taskRoleArn = 'arn:aws:iam::123456789012:role/runlater-job-resize';
+    await defs.register({ ...worker, taskRoleArn });
+    assert.equal(
+      ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.taskRoleArn,
+      taskRoleArn,
+    );
+  });
+
   it("without a command, runs the image's own ENTRYPOINT and CMD, read from its registry", async () => {
     ecsMock.on(RegisterTaskDefinitionCommand).resolves({});
     const defs = new EcsTaskDefinitions(new ECSClient({ region, credentials }), config, async (image) => {

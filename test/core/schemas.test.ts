@@ -42,6 +42,25 @@ describe('request validation names the bad field', () => {
       'stdinBase64',
     );
   });
+  it('task roles: only roles named runlater-job-*', () => {
+    assert.equal(
+      fieldOf(() =>
+        parseInput(CreateWorkerRequest, {
+          name: 'a',
+          image: 'busybox',
+          taskRoleArn: 'arn:aws:iam::123456789012:role/Admin',
+        }),
+      ),
+      'taskRoleArn',
+    );
+    const ok = parseInput(CreateWorkerRequest, {
+      name: 'a',
+      image: 'busybox',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/jobs/runlater-job-thumbs',
+    });
+    assert.equal(ok.taskRoleArn, 'arn:aws:iam::123456789012:role/jobs/runlater-job-thumbs');
+  });
+
   it('accepts a full, valid job', () => {
     const job = parseInput(CreateJobRequest, {
       worker: 'a',

@@ -57,7 +57,8 @@ export class EcsTaskDefinitions {
       cpu: String(worker.cpu),
       memory: String(worker.memory),
       executionRoleArn: this.config.executionRoleArn,
-      // No taskRoleArn: the job's own code gets no AWS permissions unless a worker names a role.
+      // The job's own code gets no AWS permissions unless its worker names a role.
+      ...(worker.taskRoleArn ? { taskRoleArn: worker.taskRoleArn } : {}),
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       volumes: [{ name: 'runlater' }],
       containerDefinitions: [
