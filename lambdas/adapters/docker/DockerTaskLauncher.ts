@@ -246,7 +246,10 @@ export class DockerTaskLauncher implements TaskLauncher {
       state.stoppedReason = stopReason ?? 'Essential container in task exited';
       await this.writeDone(taskId, state);
       await this.emit(state);
-      await container.remove({ force: true });
+      await container.remove({ force: true }).catch((err: { statusCode?: number }) => {
+        // Gone already, or being removed by a racing finish: either way it is going.
+        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+      });
       await rm(this.taskDir(taskId), { recursive: true, force: true });
       await rm(this.stopFile(taskId), { force: true });
     })()
