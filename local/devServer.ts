@@ -155,7 +155,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
 
   // Tasks that ran or finished while no server watched them are taken up again.
-  await launcher.recover();
+  await launcher.recover().catch((err: Error) =>
+    // Without Docker the API still answers; jobs wait in the queue until Docker is back.
+    console.error(`runlater dev: Docker is not reachable (${err.message}); jobs will wait until it is`),
+  );
   await queue.start();
   await scheduleTrigger.start();
   const reconcileEveryMs =
