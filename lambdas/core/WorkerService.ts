@@ -17,20 +17,7 @@ export class WorkerService {
   async create(body: unknown): Promise<Worker> {
     const input = parseInput(CreateWorkerRequest, body);
     const now = this.clock.now().toISOString();
-    const worker: Worker = {
-      name: input.name,
-      image: input.image,
-      ...(input.command ? { command: input.command } : {}),
-      env: input.env ?? {},
-      cpu: input.cpu ?? DEFAULT_CPU,
-      memory: input.memory ?? DEFAULT_MEMORY,
-      timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
-      retry: input.retry ?? DEFAULT_RETRY,
-      ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
-      createdAt: now,
-      updatedAt: now,
-      revision: 1,
-    };
+    const worker = toWorker(input.name, input, { createdAt: now, updatedAt: now, revision: 1 });
     // Prepare the infrastructure before the worker becomes visible, so a failure leaves nothing half made.
     await this.onWorkerChanged?.(worker);
     await this.workers.create(worker);
@@ -51,20 +38,11 @@ export class WorkerService {
   async update(name: string, body: unknown): Promise<Worker> {
     const input = parseInput(UpdateWorkerRequest, body);
     const current = await this.get(name);
-    const worker: Worker = {
-      name,
-      image: input.image,
-      ...(input.command ? { command: input.command } : {}),
-      env: input.env ?? {},
-      cpu: input.cpu ?? DEFAULT_CPU,
-      memory: input.memory ?? DEFAULT_MEMORY,
-      timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
-      retry: input.retry ?? DEFAULT_RETRY,
-      ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
+    const worker = toWorker(name, input, {
       createdAt: current.createdAt,
       updatedAt: this.clock.now().toISOString(),
       revision: current.revision + 1,
-    };
+    });
     await this.onWorkerChanged?.(worker);
     await this.workers.replace(worker, current.revision);
     return worker;
@@ -73,4 +51,24 @@ export class WorkerService {
   async delete(name: string): Promise<void> {
     if (!(await this.workers.delete(name))) throw new NotFoundError(`worker "${name}" does not exist`);
   }
+}
+
+/** A worker from its request, with the defaults filled in. */
+function toWorker(
+  name: string,
+  input: UpdateWorkerRequest,
+  meta: Pick<Worker, 'createdAt' | 'updatedAt' | 'revision'>,
+): Worker {
+  return {
+    name,
+    image: input.image,
+    ...(input.command ? { command: input.command } : {}),
+    env: input.env ?? {},
+    cpu: input.cpu ?? DEFAULT_CPU,
+    memory: input.memory ?? DEFAULT_MEMORY,
+    timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
+    retry: input.retry ?? DEFAULT_RETRY,
+    ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
+    ...meta,
+  };
 }

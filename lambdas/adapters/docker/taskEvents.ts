@@ -11,6 +11,8 @@ export interface LocalTaskState {
   exitCode?: number;
   stopCode?: 'EssentialContainerExited' | 'UserInitiated' | 'TaskFailedToStart';
   stoppedReason?: string;
+  /** What happened to the job's container itself, as ECS puts it (e.g. OutOfMemoryError: ...). */
+  containerReason?: string;
 }
 
 /** An EventBridge "ECS Task State Change" event, as ECS would send it for the same task. */
@@ -41,6 +43,7 @@ export function taskStateChangeEvent(state: LocalTaskState): EcsTaskStateChangeE
           name: JOB_CONTAINER_NAME,
           lastStatus: state.lastStatus,
           ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
+          ...(state.containerReason ? { reason: state.containerReason } : {}),
         },
       ],
     },

@@ -1,41 +1,28 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord, TokenStore } from '../../core/tokens.ts';
+import { DynamoItems } from './DynamoItems.ts';
 
+/** Token records, keyed by the token's sha256: the token itself is never stored. */
 export class DynamoTokenStore implements TokenStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly items: DynamoItems<TokenRecord>;
 
-  async put(record: TokenRecord): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: record }));
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.items = new DynamoItems<TokenRecord>(client, tableName, 'hash');
   }
 
-  async get(hash: string): Promise<TokenRecord | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { hash } }));
-    return out.Item as TokenRecord | undefined;
+  put(record: TokenRecord): Promise<void> {
+    return this.items.put(record);
   }
 
-  async list(): Promise<TokenRecord[]> {
-    const records: TokenRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }),
-      );
-      records.push(...((page.Items ?? []) as TokenRecord[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return records;
+  get(hash: string): Promise<TokenRecord | undefined> {
+    return this.items.get(hash);
+  }
+
+  list(): Promise<TokenRecord[]> {
+    return this.items.all();
   }
 
   async delete(hash: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { hash } }));
+    await this.items.delete(hash);
   }
 }

@@ -1,81 +1,38 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../core/errors.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkerStore } from '../../core/ports.ts';
 import type { Worker } from '../../core/schemas.ts';
-import { isConditionFailed } from './conditionalWrite.ts';
+import { DynamoItems } from './DynamoItems.ts';
 
 export class DynamoWorkerStore implements WorkerStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly items: DynamoItems<Worker>;
 
-  async create(worker: Worker): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: worker,
-          ConditionExpression: 'attribute_not_exists(#name)',
-          ExpressionAttributeNames: { '#name': 'name' },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailed(err)) throw new ConflictError(`worker "${worker.name}" already exists`);
-      throw err;
-    }
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.items = new DynamoItems<Worker>(client, tableName, 'name');
   }
 
-  async get(name: string): Promise<Worker | undefined> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }),
-    );
-    return out.Item as Worker | undefined;
+  create(worker: Worker): Promise<void> {
+    return this.items.create(worker, `worker "${worker.name}" already exists`);
   }
 
-  async list(): Promise<Worker[]> {
-    const workers: Worker[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
-      workers.push(...((page.Items ?? []) as Worker[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return workers.sort((a, b) => a.name.localeCompare(b.name));
+  get(name: string): Promise<Worker | undefined> {
+    return this.items.get(name);
   }
 
-  async replace(worker: Worker, expectedRevision: number): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: worker,
-          ConditionExpression: '#revision = :expected',
-          ExpressionAttributeNames: { '#revision': 'revision' },
-          ExpressionAttributeValues: { ':expected': expectedRevision },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailed(err))
-        throw new ConflictError(
-          `worker "${worker.name}" was changed or deleted meanwhile; read it and try again`,
-        );
-      throw err;
-    }
+  list(): Promise<Worker[]> {
+    return this.items.all();
   }
 
-  async delete(name: string): Promise<boolean> {
-    const out = await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { name }, ReturnValues: 'ALL_OLD' }),
-    );
-    return out.Attributes !== undefined;
+  /** Optimistic locking on the revision: two updates racing cannot both win. */
+  replace(worker: Worker, expectedRevision: number): Promise<void> {
+    return this.items.put(worker, {
+      condition: '#revision = :expected',
+      names: { '#revision': 'revision' },
+      values: { ':expected': expectedRevision },
+      conflict: `worker "${worker.name}" was changed or deleted meanwhile; read it and try again`,
+    });
+  }
+
+  delete(name: string): Promise<boolean> {
+    return this.items.delete(name);
   }
 }

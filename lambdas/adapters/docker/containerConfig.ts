@@ -1,0 +1,60 @@
+import type Docker from 'dockerode';
+import type { TaskSpec } from '../../core/ports.ts';
+import { containerEnvironment } from '../../core/taskSpec.ts';
+
+export const LABEL = {
+  task: 'runlater.task',
+  job: 'runlater.job',
+  attempt: 'runlater.attempt',
+  timeout: 'runlater.timeout',
+  /** Which runner owns the container: two dev servers (or test suites) on one engine leave each other's alone. */
+  owner: 'runlater.dataDir',
+} as const;
+
+/** The shim in front of the program, as in the Fargate task definition. */
+export const SHIM_ENTRYPOINT = ['/runlater/busybox', 'sh', '/runlater/shim.sh'];
+
+/** The task id is the container's name: stable, and found again from the attempt's client token. */
+export function taskIdFor(clientToken: string): string {
+  return `runlater-${clientToken}`;
+}
+
+/**
+ * The container of one attempt, as Fargate would run it: the shim directory read-only at
+ * /runlater, the shim in front of `argv`, the worker's then the job's env, the worker's CPU and
+ * memory (no swap, as on Fargate), and the `local` log driver, which keeps output byte for byte
+ * (json-file mangles bytes that are not UTF-8).
+ */
+export function containerOptions(input: {
+  taskId: string;
+  spec: TaskSpec;
+  argv: string[];
+  shimDir: string;
+  owner: string;
+  hostCpus: number;
+}): Docker.ContainerCreateOptions {
+  const { taskId, spec, argv, shimDir, owner, hostCpus } = input;
+  const memory = spec.worker.memory * 1024 * 1024;
+  // Docker refuses more CPUs than the host has; Fargate sizes do not fit every laptop.
+  const cpus = Math.min(spec.worker.cpu / 1024, hostCpus);
+  return {
+    name: taskId,
+    Image: spec.worker.image,
+    Entrypoint: [...SHIM_ENTRYPOINT, ...argv],
+    Env: Object.entries(containerEnvironment(spec)).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABEL.task]: taskId,
+      [LABEL.job]: spec.jobId,
+      [LABEL.attempt]: String(spec.attempt),
+      [LABEL.timeout]: String(spec.timeoutSeconds),
+      [LABEL.owner]: owner,
+    },
+    HostConfig: {
+      Binds: [`${shimDir}:/runlater:ro`],
+      LogConfig: { Type: 'local', Config: {} },
+      Memory: memory,
+      MemorySwap: memory,
+      NanoCpus: Math.round(cpus * 1e9),
+    },
+  };
+}
