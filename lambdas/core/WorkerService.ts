@@ -1,10 +1,10 @@
-import { NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import { DEFAULT_CPU, DEFAULT_MEMORY, LIMITS } from './limits.ts';
 import type { Clock, WorkerStore } from './ports.ts';
 import { DEFAULT_RETRY } from './retryPolicy.ts';
 import { CreateWorkerRequest, UpdateWorkerRequest, Worker, parseInput } from './schemas.ts';
 
-/** Called after a worker is written, e.g. to register its ECS task definition. */
+/** Called before a worker is written, to prepare its infrastructure (on AWS: its ECS task definition). */
 export type WorkerHook = (worker: Worker) => Promise<void>;
 
 export class WorkerService {
@@ -18,6 +18,7 @@ export class WorkerService {
     const input = parseInput(CreateWorkerRequest, body);
     const now = this.clock.now().toISOString();
     const worker = toWorker(input.name, input, { createdAt: now, updatedAt: now, revision: 1 });
+    if (await this.workers.get(worker.name)) throw new ConflictError(`worker "${worker.name}" already exists`);
     // Prepare the infrastructure before the worker becomes visible, so a failure leaves nothing half made.
     await this.onWorkerChanged?.(worker);
     await this.workers.create(worker);
