@@ -18,7 +18,8 @@ export class WorkerService {
     const input = parseInput(CreateWorkerRequest, body);
     const now = this.clock.now().toISOString();
     const worker = toWorker(input.name, input, { createdAt: now, updatedAt: now, revision: 1 });
-    if (await this.workers.get(worker.name)) throw new ConflictError(`worker "${worker.name}" already exists`);
+    if (await this.workers.get(worker.name))
+      throw new ConflictError(`worker "${worker.name}" already exists`);
     // Prepare the infrastructure before the worker becomes visible, so a failure leaves nothing half made.
     await this.onWorkerChanged?.(worker);
     await this.workers.create(worker);
