@@ -123,6 +123,45 @@ describe('the CDK stack', () => {
     });
   });
 
+  it('wires EventBridge Scheduler: a schedule group, and a role that may only fire runs and deliver delayed dispatches', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+        },
+      },
+    });
+    assert.equal(Object.keys(roles).length, 1);
+    const [roleId] = Object.keys(roles);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunLaterDispatchQueue'), 'Arn'] },
+          }),
+          Match.objectLike({
+            Action: 'lambda:InvokeFunction',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunLaterScheduleFireFunction'), 'Arn'] },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SCHEDULER_GROUP: { Ref: Match.stringLikeRegexp('^RunLaterScheduleGroup') },
+          SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          SCHEDULE_FIRE_ARN: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^RunLaterScheduleFireFunction'), 'Arn'],
+          },
+        }),
+      },
+    });
+  });
+
   it('has a dashboard and outputs the API URL', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasOutput('ApiUrl', {});
