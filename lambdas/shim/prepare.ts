@@ -33,7 +33,7 @@ export async function prepareShimDirectory(
 }
 
 async function writeStdin(path: string, source: StdinSource): Promise<void> {
-  const partial = `${path}.partial`;
+  const partial = `${path}.${process.pid}.${Date.now()}.partial`;
   if ('stdinBase64' in source) {
     await writeFile(partial, Buffer.from(source.stdinBase64, 'base64'));
   } else {

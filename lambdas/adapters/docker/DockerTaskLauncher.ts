@@ -50,8 +50,19 @@ export class DockerTaskLauncher implements TaskLauncher {
     this.docker = options.docker ?? new Docker();
   }
 
+  private readonly launching = new Map<string, Promise<{ taskId: string }>>();
+
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
     const taskId = `runlater-${spec.clientToken}`;
+    // Two deliveries of one attempt at once share one launch: they would race on its files.
+    const running = this.launching.get(taskId);
+    if (running) return running;
+    const launch = this.launchOnce(taskId, spec).finally(() => this.launching.delete(taskId));
+    this.launching.set(taskId, launch);
+    return launch;
+  }
+
+  private async launchOnce(taskId: string, spec: TaskSpec): Promise<{ taskId: string }> {
     try {
       const existing = await this.inspect(taskId);
       if (existing) {
@@ -342,7 +353,8 @@ export class DockerTaskLauncher implements TaskLauncher {
   }
 }
 
+/** The engine cannot be reached at all: only errors of the connection count (a missing file is ENOENT too). */
 function isDockerUnreachable(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES';
+  const e = err as NodeJS.ErrnoException;
+  return e.syscall === 'connect' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(e.code ?? '');
 }
