@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { chmod, copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,15 +26,31 @@ export async function prepareShimDirectory(
   const busybox = options.busyboxPath ?? process.env.RUNLATER_BUSYBOX ?? DEFAULT_BUSYBOX;
   await assertStaticBinary(busybox);
   await mkdir(dir, { recursive: true });
-  await copyFile(busybox, join(dir, 'busybox'));
-  await chmod(join(dir, 'busybox'), 0o755);
-  await copyFile(options.shimScript ?? SHIM_SCRIPT, join(dir, 'shim.sh'));
-  await chmod(join(dir, 'shim.sh'), 0o644);
-  await writeStdin(join(dir, 'stdin'), source);
+  // The job may run as any user (the image's USER): everything here must be readable by all.
+  await chmod(dir, 0o755);
+  await replaceFile(join(dir, 'busybox'), 0o755, (tmp) => copyFile(busybox, tmp));
+  await replaceFile(join(dir, 'shim.sh'), 0o644, (tmp) => copyFile(options.shimScript ?? SHIM_SCRIPT, tmp));
+  await replaceFile(join(dir, 'stdin'), 0o444, (tmp) => writeStdin(tmp, source));
 }
 
-async function writeStdin(path: string, source: StdinSource): Promise<void> {
-  const partial = `${path}.${process.pid}.${Date.now()}.partial`;
+/**
+ * Writes a file whole under a temporary name, then renames it into place: a reader never sees half
+ * a file, and a container already running the old busybox keeps it (rewriting it would fail with
+ * ETXTBSY) should the same task be prepared twice.
+ */
+async function replaceFile(path: string, mode: number, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomUUID()}.partial`;
+  try {
+    await write(tmp);
+    await chmod(tmp, mode);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function writeStdin(partial: string, source: StdinSource): Promise<void> {
   if ('stdinBase64' in source) {
     await writeFile(partial, Buffer.from(source.stdinBase64, 'base64'));
   } else {
@@ -41,15 +58,40 @@ async function writeStdin(path: string, source: StdinSource): Promise<void> {
     if (url.protocol === 'file:') {
       await copyFile(fileURLToPath(url), partial);
     } else if (url.protocol === 'https:' || url.protocol === 'http:') {
-      const res = await fetch(url);
-      if (!res.ok || !res.body) throw new Error(`runlater shim: could not fetch stdin: HTTP ${res.status}`);
-      await pipeline(Readable.fromWeb(res.body as never), createWriteStream(partial));
+      await download(url, partial);
     } else {
       throw new Error(`runlater shim: cannot fetch stdin from a ${url.protocol} URL`);
     }
   }
-  await chmod(partial, 0o444);
-  await rename(partial, path);
+}
+
+const DOWNLOAD_TRIES = 3;
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/** Streams the body to disk; network errors and 5xx are tried again, anything else fails at once. */
+async function download(url: URL, path: string): Promise<void> {
+  // Never the query: a presigned URL's signature does not belong in logs.
+  const where = `${url.origin}${url.pathname}`;
+  for (let attempt = 1; ; attempt++) {
+    let retryable = true;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+      if (!res.ok || !res.body) {
+        retryable = res.status >= 500;
+        throw new Error(`HTTP ${res.status} ${res.statusText}`);
+      }
+      await pipeline(Readable.fromWeb(res.body as never), createWriteStream(path));
+      return;
+    } catch (err) {
+      if (!retryable || attempt >= DOWNLOAD_TRIES) {
+        // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause.
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        const why = `${(err as Error).message}${code ? ` (${code})` : ''}`;
+        throw new Error(`runlater shim: could not fetch stdin: ${why} from ${where}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, attempt * 1000));
+    }
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ case "$prog" in
     found=
     saved_ifs=$IFS
     IFS=:
+    set -f # split PATH on ':' only, never glob it
     for dir in ${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}; do
       if [ -f "${dir:-.}/$prog" ] && [ -x "${dir:-.}/$prog" ]; then
         found=${dir:-.}/$prog
@@ -25,6 +26,7 @@ case "$prog" in
       fi
     done
     IFS=$saved_ifs
+    set +f
     if [ -z "$found" ]; then
       echo "runlater shim: $prog: not found on PATH ($PATH)" >&2
       exit 127

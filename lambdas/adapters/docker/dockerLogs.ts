@@ -19,7 +19,9 @@ export function demuxDockerLogs(buffer: Buffer): LogLine[] {
     if (streamType !== 1 && streamType !== 2) continue;
     const space = payload.indexOf(0x20);
     if (space < 0) continue;
-    const timestamp = new Date(payload.subarray(0, space).toString('latin1')).toISOString();
+    const stamp = payload.subarray(0, space).toString('latin1');
+    const time = new Date(stamp);
+    const timestamp = Number.isNaN(time.getTime()) ? stamp : time.toISOString();
     lines.push(toLogLine(streamType === 1 ? 'stdout' : 'stderr', timestamp, payload.subarray(space + 1)));
   }
   return lines;

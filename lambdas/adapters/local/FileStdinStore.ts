@@ -10,8 +10,10 @@ export class FileStdinStore implements StdinStore {
   async put(jobId: string, bytes: Uint8Array): Promise<string> {
     await mkdir(this.dir, { recursive: true });
     const path = join(this.dir, jobId);
-    await writeFile(`${path}.partial`, bytes);
-    await rename(`${path}.partial`, path);
+    // Whole or not at all: the shim copies this file as it finds it.
+    const partial = `${path}.${process.pid}.partial`;
+    await writeFile(partial, bytes);
+    await rename(partial, path);
     return jobId;
   }
 

@@ -7,7 +7,8 @@ import { demuxDockerLogs } from '../docker/dockerLogs.ts';
 
 /** Where the Docker runner keeps a finished task's output: one JSON LogLine a line. */
 export function logFileFor(dataDir: string, taskId: string): string {
-  return join(dataDir, 'logs', `${taskId}.jsonl`);
+  // Task ids are container names here; anything else a path could be made of is kept out.
+  return join(dataDir, 'logs', `${taskId.replace(/[^A-Za-z0-9_.-]/g, '_')}.jsonl`);
 }
 
 /**

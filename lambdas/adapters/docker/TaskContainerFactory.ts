@@ -1,0 +1,83 @@
+import type Docker from 'dockerode';
+import type { StdinStore, TaskSpec } from '../../core/ports.ts';
+import { prepareShimDirectory, type StdinSource } from '../../shim/prepare.ts';
+import { containerOptions } from './containerConfig.ts';
+import { dockerMessage, isUnreachable, statusOf } from './docker.ts';
+
+/**
+ * A launch that reached Docker and failed there (no such image, refused config). Not thrown out of
+ * launch(): like ECS, the task then exists and stops at once, with this as its stoppedReason.
+ */
+export class StartFailure extends Error {}
+
+/**
+ * Makes the container of one attempt: pulls the image if it is not here, fills the shim directory
+ * (busybox, shim.sh, the job's stdin), and creates the container (not started).
+ */
+export class TaskContainerFactory {
+  private hostCpus?: Promise<number>;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: { owner: string; stdinStore: StdinStore; busyboxPath?: string },
+  ) {}
+
+  /** Throws StartFailure for what the job's task is to be failed for; anything else as it comes. */
+  async create(taskId: string, spec: TaskSpec, shimDir: string): Promise<void> {
+    const image = await this.image(spec.worker.image);
+    const argv = spec.worker.command ?? [...asList(image.Config.Entrypoint), ...asList(image.Config.Cmd)];
+    const { busyboxPath } = this.options;
+    await prepareShimDirectory(shimDir, await this.stdinSource(spec), busyboxPath ? { busyboxPath } : {});
+    const hostCpus = await this.cpus();
+    try {
+      await this.docker.createContainer(
+        containerOptions({ taskId, spec, argv, shimDir, owner: this.options.owner, hostCpus }),
+      );
+    } catch (err) {
+      if (isUnreachable(err) || statusOf(err) === 409) throw err;
+      throw new StartFailure(`CannotCreateContainerError: ${dockerMessage(err)}`);
+    }
+  }
+
+  /** The image's config, pulled first when it is not here (`docker run` does the same). */
+  private async image(name: string): Promise<Docker.ImageInspectInfo> {
+    try {
+      return await this.docker.getImage(name).inspect();
+    } catch (err) {
+      if (isUnreachable(err)) throw err;
+      if (statusOf(err) !== 404)
+        throw new StartFailure(`CannotPullContainerError: ${name}: ${dockerMessage(err)}`);
+    }
+    try {
+      const progress = await this.docker.pull(name);
+      await new Promise<void>((done, fail) =>
+        this.docker.modem.followProgress(progress, (err: Error | null) => (err ? fail(err) : done())),
+      );
+      return await this.docker.getImage(name).inspect();
+    } catch (err) {
+      if (isUnreachable(err)) throw err;
+      throw new StartFailure(`CannotPullContainerError: ${name}: ${dockerMessage(err)}`);
+    }
+  }
+
+  private async stdinSource(spec: TaskSpec): Promise<StdinSource> {
+    if ('inlineBase64' in spec.stdin) return { stdinBase64: spec.stdin.inlineBase64 };
+    return { stdinUrl: await this.options.stdinStore.url(spec.stdin.blobKey) };
+  }
+
+  private cpus(): Promise<number> {
+    this.hostCpus ??= this.docker.info().then(
+      (info: { NCPU?: number }) => info.NCPU ?? 1,
+      (err: unknown) => {
+        this.hostCpus = undefined;
+        throw err;
+      },
+    );
+    return this.hostCpus;
+  }
+}
+
+function asList(value: string | string[] | undefined | null): string[] {
+  if (!value) return [];
+  return typeof value === 'string' ? [value] : value;
+}
