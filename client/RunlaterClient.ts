@@ -1,21 +1,56 @@
-import type { Job, LogLine, LogsPage, Schedule, Worker } from '../lambdas/core/schemas.ts';
-import type {
-  CreateJobRequest,
-  CreateScheduleRequest,
-  CreateWorkerRequest,
-  UpdateWorkerRequest,
-} from '../lambdas/core/schemas.ts';
+import type { z } from 'zod';
+import type * as schemas from '../lambdas/core/schemas.ts';
+import type { Job, LogLine, LogsPage, Schedule, TokenInfo, Worker } from '../lambdas/core/schemas.ts';
+import type { JobStatus } from '../lambdas/core/jobStatus.ts';
+import { isFinalStatus, lineBytes, sleep, type LogStream } from './util.ts';
 
-export type { Job, LogLine, LogsPage, Schedule, Worker };
+export type { Job, JobStatus, LogLine, LogsPage, LogStream, Schedule, TokenInfo, Worker };
+export { isFinalStatus, lineBytes };
 
-const FINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
+// Request bodies as callers write them: zod's *input* types, in which fields with a server-side
+// default (retry.maxAttempts, retry.jitter, ...) are optional; the exported output types are not.
+export type CreateWorkerInput = z.input<typeof schemas.CreateWorkerRequest>;
+export type UpdateWorkerInput = z.input<typeof schemas.UpdateWorkerRequest>;
+export type CreateJobInput = z.input<typeof schemas.CreateJobRequest>;
+export type CreateScheduleInput = z.input<typeof schemas.CreateScheduleRequest>;
+export type RetryPolicyInput = z.input<typeof schemas.RetryPolicy>;
 
-export function isFinalStatus(status: string): boolean {
-  return FINAL.has(status);
+export interface ListJobsQuery {
+  worker?: string;
+  status?: JobStatus;
+  limit?: number;
+  cursor?: string;
+}
+export interface JobList {
+  jobs: Job[];
+  nextCursor?: string;
+}
+export interface LogsQuery {
+  stream?: LogStream;
+  attempt?: number;
+  cursor?: string;
+  limit?: number;
+}
+export interface FollowOptions {
+  stream?: LogStream;
+  /** Only this attempt; by default every attempt in turn, as a retried job makes them. */
+  attempt?: number;
+  pollMs?: number;
+  /** Aborting ends the iteration quietly. */
+  signal?: AbortSignal;
+  /** Called with every job state the follower fetches (for progress displays). */
+  onJob?: (job: Job) => void;
+}
+export interface WaitOptions {
+  pollMs?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onJob?: (job: Job) => void;
 }
 
-/** An error answer of the API: its HTTP status and the stable `code`, `message` and `field`. */
+/** An error answer of the API (or no answer: status 0, code `unreachable`). */
 export class RunlaterApiError extends Error {
+  override readonly name = 'RunlaterApiError';
   constructor(
     readonly status: number,
     readonly code: string,
@@ -23,7 +58,6 @@ export class RunlaterApiError extends Error {
     readonly field?: string,
   ) {
     super(message);
-    this.name = 'RunlaterApiError';
   }
 }
 
@@ -33,8 +67,14 @@ export interface RunlaterClientOptions {
   fetch?: typeof fetch;
 }
 
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+}
+
 /**
- * A typed client of the runlater API, the same whether it runs locally (`runlater dev`) or on AWS.
+ * A typed client of the runlater API, the same for `runlater dev` and a deployment on AWS.
  *
  * @example
  * const client = new RunlaterClient({ url: 'http://127.0.0.1:8080', token });
@@ -44,51 +84,62 @@ export interface RunlaterClientOptions {
  */
 export class RunlaterClient {
   private readonly base: string;
+  private readonly token: string;
   private readonly fetchFn: typeof fetch;
 
-  constructor(private readonly options: RunlaterClientOptions) {
+  constructor(options: RunlaterClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
+    this.token = options.token;
     this.fetchFn = options.fetch ?? fetch;
   }
 
-  async request<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<T> {
+  /**
+   * Calls any route; the typed methods below are built on it.
+   * @example const doc = await client.request<object>('GET', '/openapi.json')
+   */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { body, headers = {}, signal } = options;
     let res: Response;
     try {
       res = await this.fetchFn(this.base + path, {
         method,
         headers: {
-          authorization: `Bearer ${this.options.token}`,
+          accept: 'application/json',
+          authorization: `Bearer ${this.token}`,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...headers,
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      throw new RunlaterApiError(0, 'unreachable', `cannot reach ${this.base}: ${(err as Error).message}`);
+      if (signal?.aborted) throw err;
+      const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+      throw new RunlaterApiError(0, 'unreachable', `cannot reach ${this.base}: ${cause}`);
     }
     const text = await res.text();
-    let json: unknown;
+    let parsed: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      json = undefined;
+      // Not JSON: a proxy's error page, or not a runlater server at all.
+      throw new RunlaterApiError(
+        res.status,
+        res.ok ? 'bad_response' : `http_${res.status}`,
+        `${method} ${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`,
+      );
     }
     if (!res.ok) {
-      const error = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)
+      const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)
         ?.error;
       throw new RunlaterApiError(
         res.status,
         error?.code ?? `http_${res.status}`,
-        error?.message ?? (text || res.statusText),
+        error?.message ?? `HTTP ${res.status} ${res.statusText}`,
         error?.field,
       );
     }
-    return json as T;
+    return parsed as T;
   }
 
   /** @example await client.health() // { ok: true } */
@@ -97,170 +148,190 @@ export class RunlaterClient {
   }
 
   /** @example await client.createWorker({ name: 'resize', image: 'ghcr.io/acme/resize:1', env: { SIZE: '128' } }) */
-  createWorker(worker: CreateWorkerRequest | Record<string, unknown>): Promise<Worker> {
-    return this.request('POST', '/v1/workers', worker);
+  createWorker(worker: CreateWorkerInput): Promise<Worker> {
+    return this.request('POST', '/v1/workers', { body: worker });
   }
 
+  /** @example for (const w of await client.listWorkers()) console.log(w.name, w.image) */
   async listWorkers(): Promise<Worker[]> {
     return (await this.request<{ workers: Worker[] }>('GET', '/v1/workers')).workers;
   }
 
+  /** @example const w = await client.getWorker('resize') */
   getWorker(name: string): Promise<Worker> {
-    return this.request('GET', `/v1/workers/${encodeURIComponent(name)}`);
-  }
-
-  updateWorker(name: string, worker: UpdateWorkerRequest | Record<string, unknown>): Promise<Worker> {
-    return this.request('PUT', `/v1/workers/${encodeURIComponent(name)}`, worker);
-  }
-
-  async deleteWorker(name: string): Promise<void> {
-    await this.request('DELETE', `/v1/workers/${encodeURIComponent(name)}`);
+    return this.request('GET', `/v1/workers/${enc(name)}`);
   }
 
   /**
-   * Queues a job. With an idempotency key, sending the same request again returns the same job.
+   * Replaces a worker's settings (PUT: fields left out take their defaults).
+   * @example await client.updateWorker('resize', { image: 'ghcr.io/acme/resize:2' })
+   */
+  updateWorker(name: string, worker: UpdateWorkerInput): Promise<Worker> {
+    return this.request('PUT', `/v1/workers/${enc(name)}`, { body: worker });
+  }
+
+  /** @example await client.deleteWorker('resize') */
+  async deleteWorker(name: string): Promise<void> {
+    await this.request('DELETE', `/v1/workers/${enc(name)}`);
+  }
+
+  /**
+   * Queues a job. With an idempotency key, the same request sent again returns the same job.
    * @example await client.submitJob({ worker: 'resize', stdinBase64: png.toString('base64') }, { idempotencyKey: 'upload-42' })
    */
-  submitJob(
-    job: CreateJobRequest | Record<string, unknown>,
-    options: { idempotencyKey?: string } = {},
-  ): Promise<Job> {
-    return this.request(
-      'POST',
-      '/v1/jobs',
-      job,
-      options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
-    );
+  submitJob(job: CreateJobInput, options: { idempotencyKey?: string } = {}): Promise<Job> {
+    const headers: Record<string, string> = options.idempotencyKey
+      ? { 'idempotency-key': options.idempotencyKey }
+      : {};
+    return this.request('POST', '/v1/jobs', { body: job, headers });
   }
 
-  getJob(id: string): Promise<Job> {
-    return this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+  /** @example const job = await client.getJob(id); console.log(job.status, job.exitCode) */
+  getJob(id: string, options: { signal?: AbortSignal } = {}): Promise<Job> {
+    return this.request('GET', `/v1/jobs/${enc(id)}`, { signal: options.signal });
   }
 
-  listJobs(
-    query: { worker?: string; status?: string; limit?: number; cursor?: string } = {},
-  ): Promise<{ jobs: Job[]; nextCursor?: string }> {
-    return this.request('GET', `/v1/jobs${queryString(query)}`);
+  /** Newest first. @example const { jobs, nextCursor } = await client.listJobs({ worker: 'resize', status: 'failed' }) */
+  listJobs(query: ListJobsQuery = {}): Promise<JobList> {
+    return this.request('GET', `/v1/jobs${queryString({ ...query })}`);
   }
 
+  /** @example await client.cancelJob(id) // a queued job never starts; a running one is stopped */
   cancelJob(id: string): Promise<Job> {
-    return this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+    return this.request('POST', `/v1/jobs/${enc(id)}/cancel`);
   }
 
-  getLogs(
-    id: string,
-    query: { stream?: string; attempt?: number; cursor?: string; limit?: number } = {},
-  ): Promise<LogsPage> {
-    return this.request('GET', `/v1/jobs/${encodeURIComponent(id)}/logs${queryString(query)}`);
+  /** One page of output. @example const page = await client.getLogs(id, { stream: 'stderr' }) */
+  getLogs(id: string, query: LogsQuery = {}, options: { signal?: AbortSignal } = {}): Promise<LogsPage> {
+    return this.request('GET', `/v1/jobs/${enc(id)}/logs${queryString({ ...query })}`, {
+      signal: options.signal,
+    });
   }
 
   /**
-   * Follows a job's output: yields lines as they come, and ends once the job is final and every
-   * line of its last attempt has been read. A retried job's output is followed attempt by attempt.
-   * @example for await (const line of client.followLogs(job.id)) console.log(line.stream, line.text)
+   * Follows a job's output: yields lines as they come and ends once the job is final and every
+   * line has been read. Write `lineBytes(line)` to reproduce the output byte for byte.
+   * @example for await (const line of client.followLogs(job.id)) process.stdout.write(lineBytes(line))
    */
-  async *followLogs(
-    id: string,
-    options: {
-      stream?: string;
-      attempt?: number;
-      pollMs?: number;
-      signal?: AbortSignal;
-      onJob?: (job: Job) => void;
-    } = {},
-  ): AsyncGenerator<LogLine> {
-    const pollMs = options.pollMs ?? 300;
+  async *followLogs(id: string, options: FollowOptions = {}): AsyncGenerator<LogLine> {
+    const { signal } = options;
+    const pollMs = options.pollMs ?? 400;
     let attempt = options.attempt ?? 1;
-    let cursor = '';
-    for (;;) {
-      if (options.signal?.aborted) return;
-      const job = await this.getJob(id);
+    let cursor: string | undefined;
+    try {
+      // `job` is always fetched before the page it is compared with: a job that was final (or on a
+      // later attempt) before a page came back caught up cannot have written anything after it.
+      let job = await this.poll(() => this.getJob(id, { signal }), signal);
       options.onJob?.(job);
-      const page = await this.getLogs(id, {
-        attempt: Math.min(attempt, Math.max(job.attempt, 1)),
-        ...(options.stream ? { stream: options.stream } : {}),
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const line of page.lines) yield line;
-      cursor = page.nextCursor;
-      if (page.lines.length > 0) continue;
-      if (options.attempt === undefined && job.attempt > attempt && page.complete) {
-        attempt += 1; // that attempt is over and read: go on to the next
-        cursor = '';
-        continue;
+      for (;;) {
+        const page = await this.poll(
+          () => this.getLogs(id, { stream: options.stream, attempt, cursor }, { signal }),
+          signal,
+        );
+        for (const line of page.lines) yield line;
+        cursor = page.nextCursor || undefined;
+        const caughtUp = page.complete || page.lines.length === 0;
+        if (!caughtUp) continue; // a backlog: read on without waiting
+        if (options.attempt !== undefined && (page.complete || isFinalStatus(job.status))) return;
+        if (options.attempt === undefined && job.attempt > attempt) {
+          attempt += 1;
+          cursor = undefined;
+          continue;
+        }
+        if (isFinalStatus(job.status)) return;
+        await sleep(pollMs, signal);
+        if (signal?.aborted) return;
+        job = await this.poll(() => this.getJob(id, { signal }), signal);
+        options.onJob?.(job);
       }
-      if (
-        isFinalStatus(job.status) &&
-        page.complete &&
-        (options.attempt !== undefined || attempt >= job.attempt)
-      )
-        return;
-      await sleep(pollMs, options.signal);
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
     }
   }
 
-  /** Polls until the job is final. @example const job = await client.waitForJob(id, { timeoutMs: 60_000 }) */
-  async waitForJob(
-    id: string,
-    options: { pollMs?: number; timeoutMs?: number; onJob?: (job: Job) => void } = {},
-  ): Promise<Job> {
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  /**
+   * Polls until the job is final and returns it.
+   * @example const job = await client.waitForJob(id, { timeoutMs: 60_000 }); console.log(job.exitCode)
+   */
+  async waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
+    const { signal } = options;
+    const deadline = Date.now() + (options.timeoutMs ?? Infinity);
     for (;;) {
-      const job = await this.getJob(id);
+      const job = await this.poll(() => this.getJob(id, { signal }), signal);
       options.onJob?.(job);
       if (isFinalStatus(job.status)) return job;
-      if (Date.now() > deadline)
+      if (Date.now() >= deadline)
         throw new Error(`job ${id} is still ${job.status} after ${options.timeoutMs} ms`);
-      await sleep(options.pollMs ?? 500);
+      await sleep(Math.min(options.pollMs ?? 500, Math.max(deadline - Date.now(), 0)), signal);
+      signal?.throwIfAborted();
     }
   }
 
-  createSchedule(schedule: CreateScheduleRequest | Record<string, unknown>): Promise<Schedule> {
-    return this.request('POST', '/v1/schedules', schedule);
+  /** @example await client.createSchedule({ name: 'nightly', worker: 'report', expression: 'cron(0 2 * * ? *)' }) */
+  createSchedule(schedule: CreateScheduleInput): Promise<Schedule> {
+    return this.request('POST', '/v1/schedules', { body: schedule });
   }
 
+  /** @example const schedules = await client.listSchedules() */
   async listSchedules(): Promise<Schedule[]> {
     return (await this.request<{ schedules: Schedule[] }>('GET', '/v1/schedules')).schedules;
   }
 
+  /** @example const s = await client.getSchedule('nightly') */
   getSchedule(name: string): Promise<Schedule> {
-    return this.request('GET', `/v1/schedules/${encodeURIComponent(name)}`);
+    return this.request('GET', `/v1/schedules/${enc(name)}`);
   }
 
+  /** @example await client.pauseSchedule('nightly'); await client.pauseSchedule('nightly', false) */
   pauseSchedule(name: string, paused = true): Promise<Schedule> {
-    return this.request('POST', `/v1/schedules/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`);
+    return this.request('POST', `/v1/schedules/${enc(name)}/${paused ? 'pause' : 'resume'}`);
   }
 
+  /** @example await client.deleteSchedule('nightly') */
   async deleteSchedule(name: string): Promise<void> {
-    await this.request('DELETE', `/v1/schedules/${encodeURIComponent(name)}`);
+    await this.request('DELETE', `/v1/schedules/${enc(name)}`);
   }
 
-  createToken(
-    name: string,
-    scopes: string[],
-  ): Promise<{ id: string; name: string; scopes: string[]; token: string }> {
-    return this.request('POST', '/v1/tokens', { name, scopes });
+  /** The token is in the answer only: the server keeps its hash. @example const { token } = await client.createToken('ci', ['jobs']) */
+  createToken(name: string, scopes: ('admin' | 'jobs')[]): Promise<TokenInfo & { token: string }> {
+    return this.request('POST', '/v1/tokens', { body: { name, scopes } });
   }
 
-  async listTokens(): Promise<{ id: string; name: string; scopes: string[]; createdAt: string }[]> {
-    return (
-      await this.request<{ tokens: { id: string; name: string; scopes: string[]; createdAt: string }[] }>(
-        'GET',
-        '/v1/tokens',
-      )
-    ).tokens;
+  /** @example const tokens = await client.listTokens() */
+  async listTokens(): Promise<TokenInfo[]> {
+    return (await this.request<{ tokens: TokenInfo[] }>('GET', '/v1/tokens')).tokens;
   }
 
+  /** @example await client.revokeToken(info.id) */
   async revokeToken(id: string): Promise<void> {
-    await this.request('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+    await this.request('DELETE', `/v1/tokens/${enc(id)}`);
+  }
+
+  /** Long waits outlive brief outages and throttling: retry those a few times, slower each time. */
+  private async poll<T>(call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await call();
+      } catch (err) {
+        const delay = pollDelay(err, tries);
+        if (delay === undefined || signal?.aborted) throw err;
+        await sleep(delay, signal);
+      }
+    }
   }
 }
 
-/** The exact bytes of a log line, with its newline unless it was partial. */
-export function lineBytes(line: LogLine): Buffer {
-  const body =
-    line.base64 !== undefined ? Buffer.from(line.base64, 'base64') : Buffer.from(line.text ?? '', 'utf8');
-  return line.partial ? body : Buffer.concat([body, Buffer.from('\n')]);
+const TRANSIENT = new Set([0, 429, 502, 503, 504]);
+
+/** How long to wait before trying a failed poll again, or undefined to give up. */
+function pollDelay(err: unknown, tries: number): number | undefined {
+  if (!(err instanceof RunlaterApiError) || !TRANSIENT.has(err.status) || tries > 5) return undefined;
+  return Math.min(500 * 2 ** tries, 10_000);
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -268,14 +339,4 @@ function queryString(query: Record<string, string | number | undefined>): string
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
   const s = params.toString();
   return s ? `?${s}` : '';
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }

@@ -135,10 +135,7 @@ describe('the runlater CLI against the dev server', () => {
   it('shows API errors plainly, with exit 1', async () => {
     const res = await runlater(['jobs', 'run', 'no-such-worker'], env);
     assert.equal(res.code, 1);
-    assert.equal(
-      res.stderr,
-      'error: worker "no-such-worker" does not exist (invalid_request, field worker)\n',
-    );
+    assert.equal(res.stderr, 'error: worker "no-such-worker" does not exist (invalid_request)\n');
     const unauthorized = await runlater(['jobs', 'list'], { ...env, RUNLATER_TOKEN: 'wrong' });
     assert.equal(unauthorized.code, 1);
     assert.match(unauthorized.stderr, /unauthorized/);
