@@ -1,49 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Job, LogLine } from '../../client/RunlaterClient.ts';
+import { fakeApi, type Recorded, type Reply } from '../support/fakeApi.ts';
+import { jobFixture } from '../support/fixtures.ts';
 
 // The CLI as a user runs it (a child process), against a stand-in for the API that records every
 // request: the request shapes, the exit codes and the exact output bytes are what is tested here.
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-interface Recorded {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-type Reply = { status: number; body?: unknown };
-
-async function fakeApi(handle: (req: Recorded) => Reply) {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rec = {
-        method: req.method!,
-        path: req.url!,
-        headers: req.headers,
-        body: String(Buffer.concat(chunks)),
-      };
-      requests.push(rec);
-      const reply = handle(rec);
-      res
-        .writeHead(reply.status, { 'content-type': 'application/json' })
-        .end(reply.body === undefined ? '' : JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 interface Run {
   code: number | null;
@@ -71,29 +39,7 @@ function runlater(args: string[], env: Record<string, string>, input?: Buffer): 
   });
 }
 
-function job(over: Partial<Job> = {}): Job {
-  const now = new Date().toISOString();
-  return {
-    id: '01jobid',
-    worker: 'w',
-    status: 'queued',
-    attempt: 0,
-    maxAttempts: 1,
-    exitCode: null,
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-    runAt: now,
-    startedAt: null,
-    finishedAt: null,
-    timeoutSeconds: 60,
-    env: {},
-    stdinBytes: 0,
-    cancelRequested: false,
-    attempts: [],
-    ...over,
-  };
-}
+const job = (over: Partial<Job> = {}): Job => jobFixture({ id: '01jobid', ...over });
 
 const ts = new Date().toISOString();
 const out = (text: string, partial = false): LogLine => ({

@@ -1,74 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  lineBytes,
-  RunlaterApiError,
-  RunlaterClient,
-  type Job,
-  type LogLine,
-} from '../../client/RunlaterClient.ts';
+import { lineBytes, RunlaterApiError, RunlaterClient, type LogLine } from '../../client/RunlaterClient.ts';
 import { readProfile, resolveConnection, saveProfile } from '../../client/config.ts';
+import { fakeApi, type Recorded, type Reply } from '../support/fakeApi.ts';
+import { jobFixture } from '../support/fixtures.ts';
 
-interface Recorded {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-type Reply = { status: number; body?: unknown; raw?: string };
-
-/** A stand-in for the API on a free loopback port: records each request, answers with `handle`. */
-async function fakeApi(handle: (req: Recorded) => Reply) {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rec = {
-        method: req.method!,
-        path: req.url!,
-        headers: req.headers,
-        body: String(Buffer.concat(chunks)),
-      };
-      requests.push(rec);
-      const reply = handle(rec);
-      const text = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
-      res.writeHead(reply.status, { 'content-type': reply.raw ? 'text/html' : 'application/json' }).end(text);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-function job(over: Partial<Job> = {}): Job {
-  const now = new Date().toISOString();
-  return {
-    id: 'j1',
-    worker: 'w',
-    status: 'queued',
-    attempt: 0,
-    maxAttempts: 1,
-    exitCode: null,
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-    runAt: now,
-    startedAt: null,
-    finishedAt: null,
-    timeoutSeconds: 60,
-    env: {},
-    stdinBytes: 0,
-    cancelRequested: false,
-    attempts: [],
-    ...over,
-  };
-}
+const job = jobFixture;
 
 const line = (text: string, over: Partial<LogLine> = {}): LogLine => ({
   stream: 'stdout',

@@ -11,6 +11,7 @@ import { newJobId } from '../../lambdas/core/ids.ts';
 import type { StdinRef, TaskSpec } from '../../lambdas/core/ports.ts';
 import type { LogLine, Worker } from '../../lambdas/core/schemas.ts';
 import { clientTokenFor, runlaterEnv } from '../../lambdas/core/taskSpec.ts';
+import { workerFixture } from '../support/fixtures.ts';
 import { waitFor } from '../support/waitFor.ts';
 
 const run = promisify(execFile);
@@ -52,19 +53,7 @@ export async function launcherHarness() {
       clientToken: clientTokenFor(jobId, attempt),
       jobId,
       attempt,
-      worker: {
-        name: 'w',
-        image: 'runlater-test/busybox',
-        env: {},
-        cpu: 256,
-        memory: 512,
-        timeoutSeconds: 60,
-        retry: { maxAttempts: 1, backoff: 'none', jitter: true },
-        createdAt: new Date().toISOString(),
-        updatedAt: new Date().toISOString(),
-        revision: 1,
-        ...worker,
-      } as Worker,
+      worker: workerFixture(worker),
       env: { ...job.env, ...runlaterEnv(jobId, attempt) },
       stdin: job.stdin ?? { bytes: 0, inlineBase64: '' },
       timeoutSeconds: job.timeoutSeconds ?? 60,

@@ -11,6 +11,7 @@ import { FileStdinStore } from '../../lambdas/adapters/local/FileStdinStore.ts';
 import { logFileFor } from '../../lambdas/adapters/local/LocalLogReader.ts';
 import type { TaskSpec } from '../../lambdas/core/ports.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
+import { workerFixture } from '../support/fixtures.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { waitFor } from '../support/waitFor.ts';
 
@@ -58,19 +59,7 @@ describe('the Docker runner', () => {
       clientToken: `${id}-1`,
       jobId: id,
       attempt: 1,
-      worker: {
-        name: 'w',
-        image: 'runlater-test/busybox',
-        env: {},
-        cpu: 256,
-        memory: 512,
-        timeoutSeconds: 60,
-        retry: { maxAttempts: 1, backoff: 'none', jitter: true },
-        createdAt: '',
-        updatedAt: '',
-        revision: 1,
-        ...worker,
-      },
+      worker: workerFixture(worker),
       env: { RUNLATER_JOB_ID: id, RUNLATER_ATTEMPT: '1' },
       stdin: { bytes: 0, inlineBase64: '' },
       timeoutSeconds: 60,

@@ -12,6 +12,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EcsTaskDefinitions } from '../../lambdas/adapters/ecs/EcsTaskDefinitions.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import { main as initContainerMain } from '../../lambdas/shim/prepare.ts';
+import { workerFixture } from '../support/fixtures.ts';
 import { ensureTestImages } from '../support/images.ts';
 
 const run = promisify(execFile);
@@ -53,19 +54,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
       },
       async () => ({ entrypoint: imageCommand ?? [], cmd: [] }),
     );
-    const input = await defs.input({
-      name: 'w',
-      image: 'runlater-test/busybox',
-      env: {},
-      cpu: 256,
-      memory: 512,
-      timeoutSeconds: 60,
-      retry: { maxAttempts: 1, backoff: 'none', jitter: true },
-      createdAt: '',
-      updatedAt: '',
-      revision: 1,
-      ...worker,
-    } as Worker);
+    const input = await defs.input(workerFixture(worker));
     return input.containerDefinitions!.find((c) => c.name === 'job')!;
   }
 
