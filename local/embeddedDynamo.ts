@@ -6,6 +6,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableDefinition } from '../lambdas/adapters/dynamodb/tables.ts';
@@ -97,4 +98,7 @@ export async function ensureTable(
         : {}),
     }),
   );
+  // As on AWS, a new table is CREATING for a moment (dynalite too, even with createTableMs 0), and
+  // until it is ACTIVE every call on it answers ResourceNotFoundException.
+  await waitUntilTableExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 30 }, { TableName: tableName });
 }
