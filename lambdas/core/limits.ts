@@ -11,6 +11,12 @@ export const LIMITS = {
   jobEnvChars: 4096,
   /** Each variable costs ~24 more characters of JSON in the override: 50 keeps the worst case inside 8192. */
   jobEnvVars: 50,
+  /**
+   * The job env as ECS gets it (JSON `[{"name","value"}]`, quotes and backslashes escaped). Any env
+   * within the two limits above and free of escapes takes at most 5,247; the rest of the 8192 is
+   * the stdin URL (presigned, with the Lambda's session token) and the RUNLATER_* variables.
+   */
+  jobEnvJsonChars: 5300,
   workerEnvChars: 32 * 1024,
   workerEnvVars: 100,
   maxDelaySeconds: 7 * 24 * 3600,

@@ -42,9 +42,18 @@ function envSchema(maxChars: number, maxVars: number) {
 export const WorkerEnv = envSchema(LIMITS.workerEnvChars, LIMITS.workerEnvVars).meta({
   description: "Environment variables for every job of this worker; a job's own env wins",
 });
-export const JobEnv = envSchema(LIMITS.jobEnvChars, LIMITS.jobEnvVars).meta({
-  description: "Environment variables for this job; they override the worker's",
-});
+/** The env as the ECS RunTask override carries it: escaping can double a value's size there. */
+export function envAsOverrideJson(env: Record<string, string>): string {
+  return JSON.stringify(Object.entries(env).map(([name, value]) => ({ name, value })));
+}
+
+export const JobEnv = envSchema(LIMITS.jobEnvChars, LIMITS.jobEnvVars)
+  .refine((env) => envAsOverrideJson(env).length <= LIMITS.jobEnvJsonChars, {
+    message: `as JSON (quotes, backslashes and control characters escaped) the env must not exceed ${LIMITS.jobEnvJsonChars} characters`,
+  })
+  .meta({
+    description: "Environment variables for this job; they override the worker's",
+  });
 
 export const Image = z
   .string()

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, it } from 'node:test';
 import {
   CloudWatchLogsClient,
@@ -17,7 +18,7 @@ import { SqsDispatchQueue } from '../../lambdas/adapters/sqs/SqsDispatchQueue.ts
 import { RetryLaterError } from '../../lambdas/core/errors.ts';
 import { LIMITS } from '../../lambdas/core/limits.ts';
 import type { TaskSpec } from '../../lambdas/core/ports.ts';
-import type { Worker } from '../../lambdas/core/schemas.ts';
+import { envAsOverrideJson, JobEnv, type Worker } from '../../lambdas/core/schemas.ts';
 
 const region = 'eu-west-1';
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -56,9 +57,44 @@ const network = {
   assignPublicIp: true,
 };
 
-function launcher() {
-  const stdin = new S3StdinStore(new S3Client({ region, credentials }), 'stdin-bucket');
+/**
+ * A Lambda signs with temporary credentials: the session token rides in every presigned URL
+ * (X-Amz-Security-Token), ~1,000-1,300 characters of base64. 1,400 here, to leave no doubt.
+ */
+const lambdaCredentials = {
+  accessKeyId: 'ASIAEXAMPLEEXAMPLE12',
+  secretAccessKey: 'secret',
+  sessionToken: Array.from({ length: 20 }, (_, i) => createHash('sha512').update(String(i)).digest('base64'))
+    .join('')
+    .slice(0, 1400),
+};
+
+function launcher(signWith: typeof credentials = credentials) {
+  const stdin = new S3StdinStore(
+    new S3Client({ region, credentials: signWith }),
+    // As long as a CDK-named bucket gets.
+    'runlater-runlaterstdinbucket0a1b2c3d-0123456789ab',
+  );
   return new EcsTaskLauncher(new ECSClient({ region, credentials }), stdin, network);
+}
+
+/**
+ * The largest job env the API accepts: LIMITS.jobEnvVars variables, within LIMITS.jobEnvChars
+ * characters, and (some quotes in the first value) exactly LIMITS.jobEnvJsonChars as ECS gets it.
+ */
+function largestJobEnv(value = (n: number) => 'x'.repeat(n)): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (let i = 0; i < LIMITS.jobEnvVars; i++)
+    env[`V${String(i).padStart(2, '0')}`] = value(Math.floor(LIMITS.jobEnvChars / LIMITS.jobEnvVars) - 3);
+  // A quote takes one character more than an x once escaped: trade x's for quotes up to the limit.
+  for (const name of Object.keys(env)) {
+    const short = LIMITS.jobEnvJsonChars - envAsOverrideJson(env).length;
+    const v = env[name]!;
+    const n = Math.min(short, v.replace(/[^x]/g, '').length);
+    if (n <= 0) break;
+    env[name] = '"'.repeat(n) + v.slice(n);
+  }
+  return env;
 }
 
 beforeEach(() => {
@@ -118,39 +154,68 @@ describe('RunTask', () => {
     assert.equal(init.environment!.length, 1);
     assert.equal(init.environment![0]!.name, 'RUNLATER_STDIN_URL');
     const url = new URL(init.environment![0]!.value!);
-    assert.equal(url.hostname, 'stdin-bucket.s3.eu-west-1.amazonaws.com');
+    assert.equal(
+      url.hostname,
+      'runlater-runlaterstdinbucket0a1b2c3d-0123456789ab.s3.eu-west-1.amazonaws.com',
+    );
     assert.equal(url.pathname, `/stdin/${jobId}`);
     assert.equal(url.searchParams.get('X-Amz-Expires'), '3600');
     assert.ok(JSON.stringify(input.overrides).length <= MAX_OVERRIDE_CHARS);
   });
 
-  it('fits the overrides in 8192 characters at the limits, moving inline stdin to S3 when it must', async () => {
-    ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/x' }] });
-    s3Mock.on(PutObjectCommand).resolves({});
-    // The largest job env the API accepts: 50 variables, 4096 characters of names and values.
-    const env: Record<string, string> = {};
-    for (let i = 0; i < LIMITS.jobEnvVars; i++)
-      env[`V${String(i).padStart(2, '0')}`] = 'x'.repeat(
-        Math.floor(LIMITS.jobEnvChars / LIMITS.jobEnvVars) - 3,
-      );
+  describe('at the edge of 8192 characters of overrides', () => {
     const inline = Buffer.alloc(LIMITS.inlineStdinBytes, 7).toString('base64');
-    await launcher().launch(spec({ bytes: LIMITS.inlineStdinBytes, inlineBase64: inline }, env));
-    const input = ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input;
-    assert.ok(
-      JSON.stringify(input.overrides).length <= MAX_OVERRIDE_CHARS,
-      `${JSON.stringify(input.overrides).length}`,
-    );
-    assert.equal(input.overrides!.containerOverrides![0]!.environment![0]!.name, 'RUNLATER_STDIN_URL');
-    const put = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
-    assert.equal(put.Bucket, 'stdin-bucket');
-    assert.equal(put.Key, `stdin/${jobId}`);
-    assert.equal(Buffer.from(put.Body as Uint8Array).length, LIMITS.inlineStdinBytes);
 
-    // Inline stdin with an ordinary env stays inline, right at the inline limit.
-    ecsMock.resetHistory();
-    await launcher().launch(spec({ bytes: LIMITS.inlineStdinBytes, inlineBase64: inline }));
-    const small = ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input;
-    assert.equal(small.overrides!.containerOverrides![0]!.environment![0]!.name, 'RUNLATER_STDIN_B64');
+    it('keeps the largest inline stdin inline beside an ordinary env', async () => {
+      ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/x' }] });
+      await launcher(lambdaCredentials).launch(
+        spec({ bytes: LIMITS.inlineStdinBytes, inlineBase64: inline }),
+      );
+      const input = ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input;
+      assert.equal(input.overrides!.containerOverrides![0]!.environment![0]!.name, 'RUNLATER_STDIN_B64');
+      assert.ok(JSON.stringify(input.overrides).length <= MAX_OVERRIDE_CHARS);
+      assert.equal(s3Mock.calls().length, 0);
+    });
+
+    it('moves inline stdin to S3 when it and the largest env do not fit together', async () => {
+      assert.equal(envAsOverrideJson(largestJobEnv()).length, LIMITS.jobEnvJsonChars);
+      assert.deepEqual(JobEnv.parse(largestJobEnv()), largestJobEnv(), 'the API accepts this env');
+      ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/x' }] });
+      s3Mock.on(PutObjectCommand).resolves({});
+      await launcher(lambdaCredentials).launch(
+        spec({ bytes: LIMITS.inlineStdinBytes, inlineBase64: inline }, largestJobEnv()),
+      );
+      const input = ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input;
+      const size = JSON.stringify(input.overrides).length;
+      assert.ok(size <= MAX_OVERRIDE_CHARS, `${size} characters`);
+      const [init] = input.overrides!.containerOverrides!;
+      assert.equal(init!.environment!.length, 1);
+      assert.equal(init!.environment![0]!.name, 'RUNLATER_STDIN_URL');
+      assert.match(init!.environment![0]!.value!, /X-Amz-Security-Token=/);
+      const put = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+      assert.deepEqual(
+        { ...put, Body: Buffer.from(put.Body as Uint8Array) },
+        {
+          Bucket: 'runlater-runlaterstdinbucket0a1b2c3d-0123456789ab',
+          Key: `stdin/${jobId}`,
+          Body: Buffer.alloc(LIMITS.inlineStdinBytes, 7),
+          ContentType: 'application/octet-stream',
+          ServerSideEncryption: 'AES256',
+        },
+      );
+    });
+
+    it('refuses, without calling ECS, an env that JSON escaping pushes past the limit', async () => {
+      // 4096 characters of quotes are 8192 once escaped. The API refuses such an env (JobEnv
+      // measures it as JSON); the launcher checks again rather than let ECS refuse it.
+      const env = largestJobEnv((n) => '"'.repeat(n));
+      assert.equal(JobEnv.safeParse(env).success, false);
+      await assert.rejects(
+        launcher(lambdaCredentials).launch(spec({ bytes: 0, inlineBase64: '' }, env)),
+        (err: unknown) => !(err instanceof RetryLaterError) && /ECS allows 8192/.test(String(err)),
+      );
+      assert.equal(ecsMock.commandCalls(RunTaskCommand).length, 0);
+    });
   });
 
   it('puts a throttled attempt back for later', async () => {
@@ -197,7 +262,6 @@ describe('RegisterTaskDefinition', () => {
   const config = {
     executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
     shimImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-assets:shim',
-    logRouterImage: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
     logGroupName: 'runlater-jobs',
     region,
   };
@@ -208,41 +272,48 @@ describe('RegisterTaskDefinition', () => {
       assert.fail('no lookup'),
     );
     await defs.register(worker);
-    const input = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input;
-    assert.equal(input.family, 'runlater-resize');
-    assert.deepEqual([input.cpu, input.memory, input.networkMode], ['512', '1024', 'awsvpc']);
-    assert.deepEqual(input.requiresCompatibilities, ['FARGATE']);
-    assert.equal(input.taskRoleArn, undefined, 'the job gets no AWS permissions');
-    const [router, init, job] = input.containerDefinitions!;
-    assert.equal(router!.firelensConfiguration!.type, 'fluentbit');
-    assert.deepEqual(init, {
-      name: 'runlater-init',
-      image: config.shimImage,
-      essential: false,
-      mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: false }],
-      logConfiguration: {
-        logDriver: 'awslogs',
-        options: {
-          'awslogs-group': 'runlater-jobs',
-          'awslogs-region': region,
-          'awslogs-stream-prefix': 'init',
-        },
+    const awslogs = {
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': 'runlater-jobs',
+        'awslogs-region': region,
+        'awslogs-stream-prefix': 'runlater',
       },
+    };
+    assert.deepEqual(ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input, {
+      family: 'runlater-resize',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '512',
+      memory: '1024',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      // no taskRoleArn: the job gets no AWS permissions
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+      volumes: [{ name: 'runlater' }],
+      containerDefinitions: [
+        {
+          name: 'runlater-init',
+          image: config.shimImage,
+          essential: false,
+          mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: false }],
+          logConfiguration: awslogs,
+        },
+        {
+          name: 'job',
+          image: worker.image,
+          essential: true,
+          entryPoint: ['/runlater/busybox', 'sh', '/runlater/shim.sh', '/resize', '--quality', '80'],
+          environment: [
+            { name: 'QUALITY', value: 'high' },
+            { name: 'RUNLATER_LOG_TAGS', value: '1' },
+          ],
+          mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: true }],
+          dependsOn: [{ containerName: 'runlater-init', condition: 'SUCCESS' }],
+          logConfiguration: awslogs,
+        },
+      ],
+      tags: [{ key: 'runlater:worker', value: 'resize' }],
     });
-    assert.deepEqual(job!.entryPoint, [
-      '/runlater/busybox',
-      'sh',
-      '/runlater/shim.sh',
-      '/resize',
-      '--quality',
-      '80',
-    ]);
-    assert.deepEqual(job!.environment, [{ name: 'QUALITY', value: 'high' }]);
-    assert.deepEqual(job!.dependsOn, [{ containerName: 'runlater-init', condition: 'SUCCESS' }]);
-    assert.deepEqual(job!.mountPoints, [
-      { sourceVolume: 'runlater', containerPath: '/runlater', readOnly: true },
-    ]);
-    assert.equal(job!.logConfiguration!.logDriver, 'awsfirelens');
   });
 
   it('gives the task the role its worker names, and only then', async () => {
@@ -267,7 +338,7 @@ describe('RegisterTaskDefinition', () => {
     const { command: _command, ...noCommand } = worker;
     await defs.register({ ...noCommand, image: 'busybox:1.36' });
     const job = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input
-      .containerDefinitions![2]!;
+      .containerDefinitions![1]!;
     assert.deepEqual(job.entryPoint, [
       '/runlater/busybox',
       'sh',
@@ -292,7 +363,12 @@ describe('GetLogEvents', () => {
   const reader = () =>
     new CloudWatchLogReader(new CloudWatchLogsClient({ region, credentials }), 'runlater-jobs');
   const taskArn = 'arn:aws:ecs:eu-west-1:123456789012:task/runlater/0123abcd';
+  const stream = 'runlater/job/0123abcd';
   const query = { jobId, attempt: 1, taskId: taskArn, stream: 'all' as const, limit: 100 };
+
+  it('names the stream as awslogs does: prefix, container, task id', () => {
+    assert.equal(jobStreamName(taskArn), stream);
+  });
 
   it('reads the stream named from the task id, through an empty page that carries a token', async () => {
     logsMock
@@ -300,25 +376,20 @@ describe('GetLogEvents', () => {
       .resolvesOnce({ events: [], nextForwardToken: 'f/1' })
       .resolvesOnce({
         events: [
-          { timestamp: 1763812800000, message: '{"log":"hello","source":"stdout","container_name":"job"}' },
-          { timestamp: 1763812800001, message: '{"log":"oops","source":"stderr","container_name":"job"}' },
+          { timestamp: 1763812800000, message: 'o hello' },
+          { timestamp: 1763812800001, message: 'e oops' },
+          { timestamp: 1763812800002, message: 'o ' },
         ],
         nextForwardToken: 'f/2',
       });
     const page = await reader().read(query);
-    assert.equal(jobStreamName(taskArn), 'job/job-firelens-0123abcd');
     assert.deepEqual(
       logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input),
       [
+        { logGroupName: 'runlater-jobs', logStreamName: stream, startFromHead: true, limit: 100 },
         {
           logGroupName: 'runlater-jobs',
-          logStreamName: 'job/job-firelens-0123abcd',
-          startFromHead: true,
-          limit: 100,
-        },
-        {
-          logGroupName: 'runlater-jobs',
-          logStreamName: 'job/job-firelens-0123abcd',
+          logStreamName: stream,
           startFromHead: true,
           limit: 100,
           nextToken: 'f/1',
@@ -329,6 +400,7 @@ describe('GetLogEvents', () => {
       lines: [
         { stream: 'stdout', timestamp: '2025-11-22T12:00:00.000Z', text: 'hello' },
         { stream: 'stderr', timestamp: '2025-11-22T12:00:00.001Z', text: 'oops' },
+        { stream: 'stdout', timestamp: '2025-11-22T12:00:00.002Z', text: '' },
       ],
       nextCursor: 'f/2',
     });
@@ -338,22 +410,57 @@ describe('GetLogEvents', () => {
     logsMock.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/2' });
     const page = await reader().read({ ...query, cursor: 'f/2' });
     assert.deepEqual(page, { lines: [], nextCursor: 'f/2' });
-    assert.equal(logsMock.commandCalls(GetLogEventsCommand).length, 1);
+    assert.deepEqual(
+      logsMock.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input),
+      [
+        {
+          logGroupName: 'runlater-jobs',
+          logStreamName: stream,
+          startFromHead: true,
+          limit: 100,
+          nextToken: 'f/2',
+        },
+      ],
+    );
   });
 
-  it('keeps stdout and stderr apart', async () => {
+  it('gives up on a run of empty pages, keeping the last token as the cursor', async () => {
+    let n = 0;
+    logsMock.on(GetLogEventsCommand).callsFake(async () => ({ events: [], nextForwardToken: `f/${++n}` }));
+    const page = await reader().read(query);
+    assert.deepEqual(page, { lines: [], nextCursor: 'f/10' });
+    assert.equal(logsMock.commandCalls(GetLogEventsCommand).length, 10);
+  });
+
+  it('keeps stdout and stderr apart by the tag the shim puts on each line', async () => {
     logsMock.on(GetLogEventsCommand).resolves({
       events: [
-        { timestamp: 1, message: '{"log":"a","source":"stdout"}' },
-        { timestamp: 2, message: '{"log":"b","source":"stderr"}' },
+        { timestamp: 1, message: 'o a' },
+        { timestamp: 2, message: 'e b' },
+        { timestamp: 3, message: 'e o c' },
       ],
       nextForwardToken: 'f/9',
     });
     const page = await reader().read({ ...query, stream: 'stderr' });
     assert.deepEqual(
       page.lines.map((l) => l.text),
-      ['b'],
+      ['b', 'o c'],
     );
+  });
+
+  it('reads a line without a tag (a shim that does not tag) whole, as stdout', async () => {
+    logsMock.on(GetLogEventsCommand).resolves({
+      events: [{ timestamp: 1, message: 'runlater shim: prog: not found on PATH (/bin)' }],
+      nextForwardToken: 'f/1',
+    });
+    const page = await reader().read(query);
+    assert.deepEqual(page.lines, [
+      {
+        stream: 'stdout',
+        timestamp: '1970-01-01T00:00:00.001Z',
+        text: 'runlater shim: prog: not found on PATH (/bin)',
+      },
+    ]);
   });
 
   it('answers no lines while the stream does not exist yet', async () => {

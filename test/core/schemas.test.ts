@@ -30,6 +30,17 @@ describe('request validation names the bad field', () => {
       'env.RUNLATER_X',
     );
   });
+  it('a job env measured as ECS will carry it: escaping counts', () => {
+    // 39 variables, 4,007 characters (within 4,096) but twice the values' size once escaped.
+    const quotes: Record<string, string> = {};
+    for (let i = 0; i < 39; i++) quotes[`V${i}`] = '"'.repeat(100);
+    assert.equal(
+      fieldOf(() => parseInput(CreateJobRequest, { worker: 'a', env: quotes })),
+      'env',
+    );
+    const plain = Object.fromEntries(Object.keys(quotes).map((k) => [k, 'x'.repeat(100)]));
+    assert.deepEqual(parseInput(CreateJobRequest, { worker: 'a', env: plain }).env, plain);
+  });
   it('image references', () => {
     assert.equal(
       fieldOf(() => parseInput(CreateWorkerRequest, { name: 'a', image: 'Not An Image' })),
