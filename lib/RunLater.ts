@@ -38,9 +38,15 @@ export interface RunLaterProps {
   readonly jobRetentionDays?: number;
   /** At most this many dispatcher invocations at once (RunTask allows ~20 calls/s). Default 5. */
   readonly dispatcherConcurrency?: number;
-  /** The log router image for FireLens. Default: AWS for Fluent Bit from the ECR Public Gallery. */
-  readonly logRouterImage?: string;
-  /** What happens to the tables and the log group when the stack is deleted. Default: RETAIN. */
+  /**
+   * ECS Container Insights on the job cluster, for the dashboard's "running tasks" graph. Its
+   * metrics are billed as custom metrics while tasks run. Default: true.
+   */
+  readonly containerInsights?: boolean;
+  /**
+   * What happens to the tables, the job log group and the stdin bucket when the stack is deleted.
+   * Default: RETAIN. With DESTROY, empty the bucket first (its objects expire within 10 days).
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -114,8 +120,9 @@ export class RunLater extends Construct {
       lifecycleRules: [
         { expiration: Duration.days(10), abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: false,
+      // Kept like the tables: CloudFormation cannot delete a bucket that still holds objects, and a
+      // destroy that fails half-way is worse than a bucket that empties itself within 10 days.
+      removalPolicy,
     });
 
     this.jobLogGroup = new logs.LogGroup(this, 'JobLogs', {
@@ -140,7 +147,8 @@ export class RunLater extends Construct {
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      containerInsightsV2:
+        props.containerInsights === false ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
     });
 
     const executionRole = new iam.Role(this, 'TaskExecutionRole', {
@@ -192,7 +200,6 @@ export class RunLater extends Construct {
       ASSIGN_PUBLIC_IP: String(props.assignPublicIp ?? ownVpc),
       EXECUTION_ROLE_ARN: executionRole.roleArn,
       SHIM_IMAGE: shimImage.imageUri,
-      LOG_ROUTER_IMAGE: props.logRouterImage ?? 'public.ecr.aws/aws-observability/aws-for-fluent-bit:stable',
       JOB_LOG_GROUP: this.jobLogGroup.logGroupName,
       SCHEDULER_GROUP: schedulerGroup.ref,
       SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
@@ -400,10 +407,19 @@ export class RunLater extends Construct {
       resourceName: `${this.cluster.clusterName}/*`,
     });
     const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    // RunTask names the task definition; only in runlater's cluster. Tags only as RunTask makes the task.
     dispatcher.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['ecs:RunTask', 'ecs:TagResource'],
-        resources: [taskDefinitionArn, taskArn],
+        actions: ['ecs:RunTask'],
+        resources: [taskDefinitionArn],
+        conditions: inCluster,
+      }),
+    );
+    dispatcher.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: [taskArn],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
     );
     for (const f of [api, reconciler])

@@ -36,7 +36,6 @@ export const RUNTIME_ENV = [
   'ASSIGN_PUBLIC_IP',
   'EXECUTION_ROLE_ARN',
   'SHIM_IMAGE',
-  'LOG_ROUTER_IMAGE',
   'JOB_LOG_GROUP',
   'SCHEDULER_GROUP',
   'SCHEDULER_ROLE_ARN',
@@ -74,7 +73,6 @@ export function awsRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     {
       executionRoleArn: get('EXECUTION_ROLE_ARN'),
       shimImage: get('SHIM_IMAGE'),
-      logRouterImage: get('LOG_ROUTER_IMAGE'),
       logGroupName: get('JOB_LOG_GROUP'),
       region,
     },

@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { chmod, copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /** Where the job's stdin comes from: inline bytes, or a URL (https/http: presigned S3; file: local blob store). */
 export type StdinSource = { stdinBase64: string } | { stdinUrl: string };
@@ -14,7 +16,7 @@ const SHIM_SCRIPT = fileURLToPath(new URL('./shim.sh', import.meta.url));
 
 /**
  * Fills a task's shim directory (mounted at /runlater in the job's container): a static busybox to
- * run the script, the script, and the stdin bytes. On AWS an init container runs this into a
+ * run the script, the script, the stdin bytes, and two FIFOs for tagged output. On AWS an init container runs this into a
  * shared volume; locally the Docker runner runs it into a directory it bind-mounts. Same files,
  * same paths.
  */
@@ -31,6 +33,18 @@ export async function prepareShimDirectory(
   await replaceFile(join(dir, 'busybox'), 0o755, (tmp) => copyFile(busybox, tmp));
   await replaceFile(join(dir, 'shim.sh'), 0o644, (tmp) => copyFile(options.shimScript ?? SHIM_SCRIPT, tmp));
   await replaceFile(join(dir, 'stdin'), 0o444, (tmp) => writeStdin(tmp, source));
+  // Where the program writes when the shim tags its lines (RUNLATER_LOG_TAGS, on ECS). Made here
+  // because the job's container sees /runlater read-only; a FIFO stays writable all the same.
+  for (const name of ['stdout', 'stderr']) await makeFifo(busybox, join(dir, name));
+}
+
+/** Node has no mkfifo: the static busybox we copy anyway has one. A FIFO already there is kept. */
+async function makeFifo(busybox: string, path: string): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing?.isFIFO()) return;
+  if (existing) await rm(path, { force: true, recursive: true });
+  await promisify(execFile)(busybox, ['mkfifo', path]);
+  await chmod(path, 0o666); // any USER the image runs as must be able to write it
 }
 
 /**

@@ -1,7 +1,9 @@
 # runlater's stdin shim, run by a static busybox as the entrypoint of every job container:
 #   /runlater/busybox sh /runlater/shim.sh PROGRAM [ARGS...]
 # It gives the program the job's stdin and then becomes the program (exec), so the exit code,
-# signals and pid 1 are the program's own. Only shell builtins are used: the image may have none.
+# signals and pid 1 are the program's own. Only shell builtins and the busybox beside this script
+# are used: the image may have nothing else. On ECS (RUNLATER_LOG_TAGS=1) it stays in front of the
+# program instead, to tag each output line with its stream; the exit code is still the program's.
 
 if [ "$#" -eq 0 ]; then
   echo "runlater shim: no program to run (the worker has no command and the image no ENTRYPOINT/CMD)" >&2
@@ -34,5 +36,35 @@ case "$prog" in
     prog=$found
     ;;
 esac
+
+if [ "${RUNLATER_LOG_TAGS:-}" = 1 ] && [ -p /runlater/stdout ] && [ -p /runlater/stderr ]; then
+  # On ECS the awslogs driver sends both of a container's streams to one log stream and keeps no
+  # mark of which was which: tag every line (`o ` stdout, `e ` stderr) so the logs reader can keep
+  # them apart. The program runs as our child, its outputs into the FIFOs the init step made.
+  bb=/runlater/busybox
+  "$bb" awk '{ print "o " $0; fflush() }' < /runlater/stdout &
+  out_reader=$!
+  "$bb" awk '{ print "e " $0 > "/dev/stderr"; fflush() }' < /runlater/stderr &
+  err_reader=$!
+  "$prog" "$@" < /runlater/stdin > /runlater/stdout 2> /runlater/stderr &
+  child=$!
+  # We are pid 1 now, not the program: pass StopTask's SIGTERM (and SIGINT) on to it.
+  trap 'kill -TERM "$child" 2>/dev/null' TERM
+  trap 'kill -INT "$child" 2>/dev/null' INT
+  wait "$child"
+  code=$?
+  # A trapped signal ends `wait` early: wait again until the program itself has ended.
+  while kill -0 "$child" 2>/dev/null; do
+    wait "$child"
+    code=$?
+  done
+  # The readers end when every writer has closed its end; a daemon the program left behind may
+  # hold one open forever, so give them 5 seconds to drain and no more.
+  ( "$bb" sleep 5; kill "$out_reader" "$err_reader" 2>/dev/null ) &
+  guard=$!
+  wait "$out_reader" "$err_reader"
+  kill "$guard" 2>/dev/null
+  exit "$code"
+fi
 
 exec "$prog" "$@" < /runlater/stdin

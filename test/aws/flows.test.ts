@@ -64,7 +64,6 @@ describe('AWS flows, handler to AWS call', () => {
       ASSIGN_PUBLIC_IP: 'true',
       EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/exec',
       SHIM_IMAGE: 'shim:latest',
-      LOG_ROUTER_IMAGE: 'fluent-bit:stable',
       JOB_LOG_GROUP: 'jobs',
       SCHEDULER_GROUP: 'runlater',
       SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',

@@ -177,6 +177,43 @@ describe('the CDK stack', () => {
     assert.match(JSON.stringify(runTask[0]![1]), /task-definition\/runlater-\*/);
   });
 
+  it('lets the dispatcher run tasks only in the runlater cluster, and tag only the tasks it starts', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^RunLaterDispatcherRole'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ecs:RunTask',
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':task-definition/runlater-*'])] },
+            Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } },
+          }),
+          Match.objectLike({
+            Action: 'ecs:TagResource',
+            Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the task execution role write job output to the job log group (awslogs)', () => {
+    const logGroup = Object.keys(
+      template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } }),
+    ).find((id) => id.startsWith('RunLaterJobLogs'));
+    assert.ok(logGroup, 'the job log group');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^RunLaterTaskExecutionRole'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('gives job tasks no role: a job has no AWS permissions of its own', () => {
     const roles = template.findResources('AWS::IAM::Role');
     const taskRoles = Object.values(roles).filter((r) =>

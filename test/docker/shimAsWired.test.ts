@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,7 +48,6 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
       {
         executionRoleArn: 'arn:role',
         shimImage: 'shim',
-        logRouterImage: 'fb',
         logGroupName: 'jobs',
         region: 'eu-west-1',
       },
@@ -73,7 +72,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     ];
     const [entry, ...args] = job.entryPoint!;
     try {
-      const { stdout } = await run(
+      const { stdout, stderr } = await run(
         'docker',
         [
           'run',
@@ -90,45 +89,117 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
         ],
         { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
       );
-      return { code: 0, stdout: stdout as Buffer };
+      return { code: 0, stdout: stdout as Buffer, stderr: stderr as Buffer };
     } catch (err) {
-      const e = err as { code: number; stdout: Buffer };
-      return { code: e.code, stdout: e.stdout };
+      const e = err as { code: number; stdout: Buffer; stderr: Buffer };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   }
 
-  it('inline stdin, an image with a shell', async () => {
+  /** What awslogs would store: one event per line of the container's output. */
+  const lines = (out: Buffer) => String(out).split('\n').slice(0, -1);
+  const tagged = (tag: 'o' | 'e', text: string) => text.split('\n').map((l) => `${tag} ${l}`);
+
+  it('inline stdin, an image with a shell: every line tagged with its stream', async () => {
     const job = await containerDefinition({
       command: ['sh', '-c', 'cat; echo " $GREETING"'],
       env: { GREETING: 'from the worker' },
     });
-    const out = await runTask(job, { RUNLATER_STDIN_B64: Buffer.from('hello').toString('base64') });
+    const out = await runTask(job, { RUNLATER_STDIN_B64: Buffer.from('hello\nworld').toString('base64') });
     assert.equal(out.code, 0);
-    assert.equal(String(out.stdout), 'hello from the worker\n');
+    assert.deepEqual(lines(out.stdout), tagged('o', 'hello\nworld from the worker'));
+    assert.equal(String(out.stderr), '');
   });
 
-  it('stdin from an object store URL, an image with a shell, exit code kept', async () => {
+  it("stderr lines tagged apart from stdout's, the program's exit code kept", async () => {
+    const job = await containerDefinition({
+      command: ['sh', '-c', 'echo out1; echo err1 >&2; echo out2; printf "err2 no newline" >&2; exit 3'],
+    });
+    const out = await runTask(job, { RUNLATER_STDIN_B64: '' });
+    assert.equal(out.code, 3);
+    assert.deepEqual(lines(out.stdout), tagged('o', 'out1\nout2'));
+    assert.deepEqual(lines(out.stderr), tagged('e', 'err1\nerr2 no newline'));
+  });
+
+  it('stdin from an object store URL (2 MiB), an image with a shell, exit code kept', async () => {
     const bytes = randomBytes(2 * 1024 * 1024);
     objects.set('/stdin/big', bytes);
-    const job = await containerDefinition({ command: ['sh', '-c', 'cat; exit 5'] });
+    const job = await containerDefinition({ command: ['sh', '-c', 'wc -c; sha256sum; exit 5'] });
     const out = await runTask(job, { RUNLATER_STDIN_URL: `${storeUrl}/stdin/big` });
     assert.equal(out.code, 5);
-    assert.ok(out.stdout.equals(bytes), 'stdout is the 2 MiB stdin');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    // wc read it all, so sha256sum sees an empty rest: both prove the program got every byte.
+    const emptyDigest = createHash('sha256').digest('hex');
+    assert.deepEqual(lines(out.stdout), tagged('o', `${bytes.length}\n${emptyDigest}  -`));
+    assert.notEqual(digest, emptyDigest);
   });
 
   it("inline stdin, an image with no shell: the image's own ENTRYPOINT (from its registry) runs", async () => {
     const job = await containerDefinition({ image: 'runlater-test/noshell' }, ['/cat']);
     assert.deepEqual(job.entryPoint, ['/runlater/busybox', 'sh', '/runlater/shim.sh', '/cat']);
     const out = await runTask(job, { RUNLATER_STDIN_B64: Buffer.from('no shell here').toString('base64') });
-    assert.equal(String(out.stdout), 'no shell here');
+    assert.equal(out.code, 0);
+    assert.deepEqual(lines(out.stdout), tagged('o', 'no shell here'));
   });
 
   it('stdin from an object store URL, an image with no shell', async () => {
-    const bytes = randomBytes(300_000);
-    objects.set('/stdin/noshell', bytes);
+    const text = randomBytes(150_000)
+      .toString('hex')
+      .replace(/(.{100})/g, '$1\n');
+    objects.set('/stdin/noshell', Buffer.from(text));
     const job = await containerDefinition({ image: 'runlater-test/noshell' }, ['/cat']);
     const out = await runTask(job, { RUNLATER_STDIN_URL: `${storeUrl}/stdin/noshell` });
+    assert.equal(out.code, 0);
+    assert.deepEqual(lines(out.stdout), tagged('o', text.replace(/\n$/, '')));
+  });
+
+  it('without RUNLATER_LOG_TAGS the shim execs the program: output passes byte for byte', async () => {
+    const bytes = randomBytes(300_000);
+    objects.set('/stdin/raw', bytes);
+    const job = await containerDefinition({ image: 'runlater-test/noshell' }, ['/cat']);
+    const untagged = { ...job, environment: job.environment!.filter((e) => e.name !== 'RUNLATER_LOG_TAGS') };
+    const out = await runTask(untagged, { RUNLATER_STDIN_URL: `${storeUrl}/stdin/raw` });
     assert.ok(out.stdout.equals(bytes));
+  });
+
+  it("StopTask's SIGTERM reaches the program through the tagging shim", async () => {
+    const job = await containerDefinition({
+      command: ['sh', '-c', 'trap "echo got TERM; exit 143" TERM; echo ready; while :; do sleep 0.1; done'],
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
+    dirs.push(dir);
+    await initContainerMain({ RUNLATER_STDIN_B64: '', RUNLATER_SHIM_DIR: dir });
+    const [entry, ...args] = job.entryPoint!;
+    const env = (job.environment ?? []).flatMap((e) => ['-e', `${e.name}=${e.value}`]);
+    const { stdout: id } = await run('docker', [
+      'run',
+      '-d',
+      '--log-driver',
+      'local',
+      '-v',
+      `${dir}:/runlater:ro`,
+      ...env,
+      '--entrypoint',
+      entry!,
+      job.image!,
+      ...args,
+    ]);
+    const container = id.trim();
+    try {
+      const logs = async () => (await run('docker', ['logs', container])).stdout;
+      const deadline = Date.now() + 20_000;
+      while (!(await logs()).includes('o ready')) {
+        assert.ok(Date.now() < deadline, 'the program never said ready');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Docker's stop, as ECS's: SIGTERM to pid 1, SIGKILL (exit 137) only after the grace period.
+      await run('docker', ['stop', '-t', '30', container]);
+      const { stdout: code } = await run('docker', ['wait', container]);
+      assert.equal(code.trim(), '143');
+      assert.deepEqual((await logs()).split('\n').slice(0, -1), ['o ready', 'o got TERM']);
+    } finally {
+      await run('docker', ['rm', '-f', container]).catch(() => undefined);
+    }
   });
 
   it('the init container fails clearly when the object store refuses', async () => {

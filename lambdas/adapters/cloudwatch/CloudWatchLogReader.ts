@@ -5,22 +5,32 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogQuery, LogReader } from '../../core/ports.ts';
 import type { LogLine } from '../../core/schemas.ts';
-import { JOB_STREAM_PREFIX } from '../ecs/EcsTaskDefinitions.ts';
+import { LOG_STREAM_PREFIX } from '../ecs/EcsTaskDefinitions.ts';
 import { JOB_CONTAINER_NAME } from '../ecs/taskStateChange.ts';
 
 /** GetLogEvents can answer empty pages that still carry a new token; this many in a row are read through. */
 const MAX_EMPTY_PAGES = 10;
 
-/** The stream a task's job output lands in: FireLens tags records `<container>-firelens-<task id>`. */
+/**
+ * The shim's mark on each line (RUNLATER_LOG_TAGS): awslogs gives a container one stream for
+ * both of its outputs, so the shim writes `o <line>` for stdout and `e <line>` for stderr.
+ */
+export const LINE_TAGS = { 'o ': 'stdout', 'e ': 'stderr' } as const;
+
+/** awslogs names a container's stream `<prefix>/<container>/<task id>`: known from the task alone. */
 export function jobStreamName(taskArn: string): string {
   const taskId = taskArn.split('/').pop()!;
-  return `${JOB_STREAM_PREFIX}${JOB_CONTAINER_NAME}-firelens-${taskId}`;
+  return `${LOG_STREAM_PREFIX}/${JOB_CONTAINER_NAME}/${taskId}`;
 }
 
 /**
  * Job output from CloudWatch Logs with GetLogEvents on the stream named from the task id (never
  * FilterLogEvents: 5 requests a second for the whole account). The cursor is GetLogEvents' forward
  * token, so a follower continues exactly where it stopped.
+ *
+ * @example
+ * const reader = new CloudWatchLogReader(new CloudWatchLogsClient({}), 'runlater-jobs');
+ * const { lines, nextCursor } = await reader.read({ jobId, attempt, taskId, stream: 'all', limit: 100 });
  */
 export class CloudWatchLogReader implements LogReader {
   constructor(
@@ -53,6 +63,7 @@ export class CloudWatchLogReader implements LogReader {
         if (query.stream === 'all' || line.stream === query.stream) lines.push(line);
       }
       const next = page.nextForwardToken;
+      // The end of the stream, for now: the token comes back as it was sent.
       const moved = next !== undefined && next !== token;
       if (next) token = next;
       if ((page.events ?? []).length > 0 || !moved) break;
@@ -62,18 +73,15 @@ export class CloudWatchLogReader implements LogReader {
   }
 }
 
-/** FireLens writes each line as JSON: `{"log": "...", "source": "stdout" | "stderr", ...}`. */
+/**
+ * One awslogs event as a LogLine. A line without a tag comes from a shim that does not tag (or
+ * from the shim itself before the program ran): it is kept whole, as stdout.
+ */
 export function toLogLine(event: OutputLogEvent): LogLine {
   const timestamp = new Date(event.timestamp ?? Date.now()).toISOString();
   const message = event.message ?? '';
-  try {
-    const record = JSON.parse(message) as { log?: unknown; source?: unknown };
-    if (typeof record.log === 'string') {
-      const stream = record.source === 'stderr' ? 'stderr' : 'stdout';
-      return { stream, timestamp, text: record.log.replace(/\n$/, '') };
-    }
-  } catch {
-    // not a FireLens record: keep the message as it is
-  }
+  const tag = message.slice(0, 2);
+  if (Object.hasOwn(LINE_TAGS, tag))
+    return { stream: LINE_TAGS[tag as keyof typeof LINE_TAGS], timestamp, text: message.slice(2) };
   return { stream: 'stdout', timestamp, text: message };
 }

@@ -1,17 +1,27 @@
 import {
   RegisterTaskDefinitionCommand,
   type ECSClient,
+  type LogConfiguration,
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ValidationError } from '../../core/errors.ts';
 import type { Worker } from '../../core/schemas.ts';
 import type { ImageCommand } from '../registry/RegistryClient.ts';
-import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME, LOG_ROUTER_CONTAINER_NAME } from './taskStateChange.ts';
+import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME } from './taskStateChange.ts';
 
 /** The shim in front of every job: run by the static busybox the init container leaves in /runlater. */
 export const SHIM_ENTRYPOINT = ['/runlater/busybox', 'sh', '/runlater/shim.sh'];
-/** Job output goes to streams named `job/<container>-firelens-<task id>` (FireLens tags records so). */
-export const JOB_STREAM_PREFIX = 'job/';
+/**
+ * awslogs names each container's stream `<prefix>/<container>/<task id>`: a job's output is in
+ * `runlater/job/<task id>`, its init container's in `runlater/runlater-init/<task id>`.
+ */
+export const LOG_STREAM_PREFIX = 'runlater';
+/**
+ * Asks the shim to tag every line with the stream it came from (`o ` stdout, `e ` stderr): awslogs
+ * sends both streams of a container to one log stream and keeps no mark of which was which.
+ * RUNLATER_* names are reserved, so no worker or job env can change it.
+ */
+export const LOG_TAGS_ENV = { name: 'RUNLATER_LOG_TAGS', value: '1' } as const;
 
 export function familyFor(worker: string): string {
   return `runlater-${worker}`;
@@ -21,8 +31,6 @@ export interface EcsTaskDefinitionsConfig {
   executionRoleArn: string;
   /** The init container's image (lambdas/shim, built at deploy time). */
   shimImage: string;
-  /** The FireLens log router's image (AWS for Fluent Bit). */
-  logRouterImage: string;
   logGroupName: string;
   region: string;
 }
@@ -30,6 +38,10 @@ export interface EcsTaskDefinitionsConfig {
 /**
  * One ECS task definition per worker, registered (as a new revision) when the worker is created or
  * updated: ECS cannot override a task's image, so the worker's image, cpu, memory and env live here.
+ *
+ * @example
+ * const defs = new EcsTaskDefinitions(ecs, config, (image) => registry.imageCommand(image));
+ * const workers = new WorkerService({ ..., onWorkerChanged: defs.register });
  */
 export class EcsTaskDefinitions {
   constructor(
@@ -45,57 +57,47 @@ export class EcsTaskDefinitions {
 
   async input(worker: Worker): Promise<RegisterTaskDefinitionCommandInput> {
     const argv = worker.command ?? (await this.lookUp(worker.image));
-    const { region, logGroupName } = this.config;
-    const awslogs = (prefix: string) => ({
-      logDriver: 'awslogs' as const,
-      options: { 'awslogs-group': logGroupName, 'awslogs-region': region, 'awslogs-stream-prefix': prefix },
-    });
+    const awslogs: LogConfiguration = {
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': this.config.logGroupName,
+        'awslogs-region': this.config.region,
+        'awslogs-stream-prefix': LOG_STREAM_PREFIX,
+      },
+    };
     return {
       family: familyFor(worker.name),
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: String(worker.cpu),
       memory: String(worker.memory),
+      // Pulls the images and writes the logs (awslogs runs on the execution role, not the task's).
       executionRoleArn: this.config.executionRoleArn,
-      // The job's own code gets no AWS permissions unless its worker names a role.
+      // The seam for job permissions: the job's own code gets none unless its worker names a role.
       ...(worker.taskRoleArn ? { taskRoleArn: worker.taskRoleArn } : {}),
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+      // A bind mount on the task's ephemeral storage, shared by the two containers.
       volumes: [{ name: 'runlater' }],
       containerDefinitions: [
-        {
-          name: LOG_ROUTER_CONTAINER_NAME,
-          image: this.config.logRouterImage,
-          essential: true,
-          firelensConfiguration: { type: 'fluentbit', options: { 'enable-ecs-log-metadata': 'false' } },
-          logConfiguration: awslogs('log-router'),
-          memoryReservation: 50,
-        },
         {
           name: INIT_CONTAINER_NAME,
           image: this.config.shimImage,
           essential: false,
           mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: false }],
-          logConfiguration: awslogs('init'),
+          logConfiguration: awslogs,
         },
         {
           name: JOB_CONTAINER_NAME,
           image: worker.image,
           essential: true,
           entryPoint: [...SHIM_ENTRYPOINT, ...argv],
-          environment: Object.entries(worker.env).map(([name, value]) => ({ name, value })),
+          environment: [
+            ...Object.entries(worker.env).map(([name, value]) => ({ name, value })),
+            { ...LOG_TAGS_ENV },
+          ],
           mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: true }],
           dependsOn: [{ containerName: INIT_CONTAINER_NAME, condition: 'SUCCESS' }],
-          // FireLens records which stream each line came from; awslogs would mix them.
-          logConfiguration: {
-            logDriver: 'awsfirelens',
-            options: {
-              Name: 'cloudwatch_logs',
-              region,
-              log_group_name: logGroupName,
-              log_stream_prefix: JOB_STREAM_PREFIX,
-              auto_create_group: 'false',
-            },
-          },
+          logConfiguration: awslogs,
         },
       ],
       tags: [{ key: 'runlater:worker', value: worker.name }],

@@ -6,8 +6,6 @@ import { parseStartedBy } from '../../core/taskSpec.ts';
 export const JOB_CONTAINER_NAME = 'job';
 /** The init container that fills /runlater with the shim and the job's stdin (AWS only). */
 export const INIT_CONTAINER_NAME = 'runlater-init';
-/** The FireLens log router that keeps stdout and stderr apart in CloudWatch Logs (AWS only). */
-export const LOG_ROUTER_CONTAINER_NAME = 'log-router';
 
 /** The part of an ECS "Task State Change" event's detail that runlater reads. */
 export interface EcsTaskStateChangeDetail {
