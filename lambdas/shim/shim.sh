@@ -41,10 +41,25 @@ if [ "${RUNLATER_LOG_TAGS:-}" = 1 ] && [ -p /runlater/stdout ] && [ -p /runlater
   # On ECS the awslogs driver sends both of a container's streams to one log stream and keeps no
   # mark of which was which: tag every line (`o ` stdout, `e ` stderr) so the logs reader can keep
   # them apart. The program runs as our child, its outputs into the FIFOs the init step made.
+  # A line longer than 16,000 bytes goes out as several tagged lines (cut between UTF-8
+  # characters): Docker and containerd cut lines at 16 KiB and CloudWatch at 256 KiB, and a
+  # piece cut there would carry no tag.
   bb=/runlater/busybox
-  "$bb" awk '{ print "o " $0; fflush() }' < /runlater/stdout &
+  tag_lines='{
+    line = $0
+    while (length(line) > 16000) {
+      n = 16000
+      while (n > 15997 && substr(line, n + 1, 1) >= "\200" && substr(line, n + 1, 1) < "\300") n--
+      print tag substr(line, 1, n)
+      fflush()
+      line = substr(line, n + 1)
+    }
+    print tag line
+    fflush()
+  }'
+  "$bb" awk -v tag='o ' "$tag_lines" < /runlater/stdout &
   out_reader=$!
-  "$bb" awk '{ print "e " $0 > "/dev/stderr"; fflush() }' < /runlater/stderr &
+  "$bb" awk -v tag='e ' "$tag_lines" < /runlater/stderr >&2 &
   err_reader=$!
   "$prog" "$@" < /runlater/stdin > /runlater/stdout 2> /runlater/stderr &
   child=$!

@@ -278,6 +278,7 @@ describe('RegisterTaskDefinition', () => {
         'awslogs-group': 'runlater-jobs',
         'awslogs-region': region,
         'awslogs-stream-prefix': 'runlater',
+        mode: 'blocking',
       },
     };
     assert.deepEqual(ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input, {

@@ -121,6 +121,30 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     assert.deepEqual(lines(out.stderr), tagged('e', 'err1\nerr2 no newline'));
   });
 
+  it('cuts a line over 16,000 bytes into tagged lines, never inside a UTF-8 character', async () => {
+    // 39,999 bytes: ASCII, then two-byte characters straddling the 16,000-byte cuts.
+    const long = 'a'.repeat(15_999) + 'é'.repeat(12_000);
+    const job = await containerDefinition({ image: 'runlater-test/noshell' }, ['/cat']);
+    const out = await runTask(job, {
+      RUNLATER_STDIN_B64: Buffer.from(`${long}\nshort\n`).toString('base64'),
+    });
+    const got = lines(out.stdout);
+    assert.deepEqual(
+      got.map((l) => Buffer.byteLength(l)),
+      [2 + 15_999, 2 + 16_000, 2 + 8_000, 2 + 5],
+      'each piece within 16,000 bytes plus its tag',
+    );
+    assert.ok(got.every((l) => l.startsWith('o ') && !l.includes('\ufffd')));
+    assert.equal(
+      got
+        .slice(0, 3)
+        .map((l) => l.slice(2))
+        .join(''),
+      long,
+    );
+    assert.equal(got[3], 'o short');
+  });
+
   it('stdin from an object store URL (2 MiB), an image with a shell, exit code kept', async () => {
     const bytes = randomBytes(2 * 1024 * 1024);
     objects.set('/stdin/big', bytes);

@@ -63,6 +63,9 @@ export class EcsTaskDefinitions {
         'awslogs-group': this.config.logGroupName,
         'awslogs-region': this.config.region,
         'awslogs-stream-prefix': LOG_STREAM_PREFIX,
+        // ECS's default became non-blocking in 2025: it drops output when its buffer fills and
+        // cuts lines at 16 KiB. A job's output is what the user came for: block instead.
+        mode: 'blocking',
       },
     };
     return {
