@@ -39,8 +39,13 @@ function envSchema(maxChars: number, maxVars: number) {
     });
 }
 
+const n = (x: number) => x.toLocaleString('en-US');
+
 export const WorkerEnv = envSchema(LIMITS.workerEnvChars, LIMITS.workerEnvVars).meta({
-  description: "Environment variables for every job of this worker; a job's own env wins",
+  description:
+    "Environment variables for every job of this worker; a job's own env wins. " +
+    `At most ${n(LIMITS.workerEnvVars)} variables and ${n(LIMITS.workerEnvChars)} characters of names and values.`,
+  maxProperties: LIMITS.workerEnvVars,
 });
 /** The env as the ECS RunTask override carries it: escaping can double a value's size there. */
 export function envAsOverrideJson(env: Record<string, string>): string {
@@ -52,7 +57,11 @@ export const JobEnv = envSchema(LIMITS.jobEnvChars, LIMITS.jobEnvVars)
     message: `as JSON (quotes, backslashes and control characters escaped) the env must not exceed ${LIMITS.jobEnvJsonChars} characters`,
   })
   .meta({
-    description: "Environment variables for this job; they override the worker's",
+    description:
+      "Environment variables for this job; they override the worker's. " +
+      `At most ${n(LIMITS.jobEnvVars)} variables, ${n(LIMITS.jobEnvChars)} characters of names and values, ` +
+      `and ${n(LIMITS.jobEnvJsonChars)} characters as the JSON list of {name, value} that ECS gets (escapes count).`,
+    maxProperties: LIMITS.jobEnvVars,
   });
 
 export const Image = z

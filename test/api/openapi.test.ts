@@ -4,6 +4,7 @@ import { buildRoutes } from '../../lambdas/handlers/routes.ts';
 import { openApiDocument } from '../../lambdas/handlers/openapi.ts';
 import type { Runtime } from '../../lambdas/handlers/runtime.ts';
 import { systemClock } from '../../lambdas/core/ports.ts';
+import { LIMITS } from '../../lambdas/core/limits.ts';
 
 /** The document is generated from the served route table: check it is whole and self-consistent. */
 describe('the OpenAPI document', () => {
@@ -57,5 +58,14 @@ describe('the OpenAPI document', () => {
     ]);
     assert.equal(doc.components.schemas.CreateJobRequest.additionalProperties, false);
     assert.ok(doc.paths['/v1/jobs'].post.responses['413']);
+  });
+
+  it('states the env limits the code enforces', () => {
+    const jobEnv = doc.components.schemas.CreateJobRequest.properties.env;
+    assert.equal(jobEnv.maxProperties, LIMITS.jobEnvVars);
+    assert.match(jobEnv.description, /50 variables, 4,096 characters .* 5,300 characters as the JSON/);
+    const workerEnv = doc.components.schemas.CreateWorkerRequest.properties.env;
+    assert.equal(workerEnv.maxProperties, LIMITS.workerEnvVars);
+    assert.match(workerEnv.description, /100 variables and 32,768 characters/);
   });
 });
