@@ -61,11 +61,16 @@ if [ "${RUNLATER_LOG_TAGS:-}" = 1 ] && [ -p /runlater/stdout ] && [ -p /runlater
   out_reader=$!
   "$bb" awk -v tag='e ' "$tag_lines" < /runlater/stderr >&2 &
   err_reader=$!
+  # We are pid 1 now, not the program: pass StopTask's SIGTERM on to it, even one that comes
+  # before it has started. A shell starts a background program with SIGINT and SIGQUIT ignored
+  # (POSIX, and no busybox applet undoes it), so an image whose STOPSIGNAL is SIGINT would never
+  # stop: its SIGINT is passed on as SIGTERM.
+  child=
+  stopping=
+  trap 'stopping=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null' TERM INT
   "$prog" "$@" < /runlater/stdin > /runlater/stdout 2> /runlater/stderr &
   child=$!
-  # We are pid 1 now, not the program: pass StopTask's SIGTERM (and SIGINT) on to it.
-  trap 'kill -TERM "$child" 2>/dev/null' TERM
-  trap 'kill -INT "$child" 2>/dev/null' INT
+  [ -z "$stopping" ] || kill -TERM "$child" 2>/dev/null
   wait "$child"
   code=$?
   # A trapped signal ends `wait` early: wait again until the program itself has ended.

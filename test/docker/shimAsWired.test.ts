@@ -186,45 +186,50 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     assert.ok(out.stdout.equals(bytes));
   });
 
-  it("StopTask's SIGTERM reaches the program through the tagging shim", async () => {
-    const job = await containerDefinition({
-      command: ['sh', '-c', 'trap "echo got TERM; exit 143" TERM; echo ready; while :; do sleep 0.1; done'],
-    });
-    const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
-    dirs.push(dir);
-    await initContainerMain({ RUNLATER_STDIN_B64: '', RUNLATER_SHIM_DIR: dir });
-    const [entry, ...args] = job.entryPoint!;
-    const env = (job.environment ?? []).flatMap((e) => ['-e', `${e.name}=${e.value}`]);
-    const { stdout: id } = await run('docker', [
-      'run',
-      '-d',
-      '--log-driver',
-      'local',
-      '-v',
-      `${dir}:/runlater:ro`,
-      ...env,
-      '--entrypoint',
-      entry!,
-      job.image!,
-      ...args,
-    ]);
-    const container = id.trim();
-    try {
-      const logs = async () => (await run('docker', ['logs', container])).stdout;
-      const deadline = Date.now() + 20_000;
-      while (!(await logs()).includes('o ready')) {
-        assert.ok(Date.now() < deadline, 'the program never said ready');
-        await new Promise((r) => setTimeout(r, 100));
+  // SIGINT: an image whose STOPSIGNAL is SIGINT; the program gets SIGTERM (see shim.sh).
+  for (const stopSignal of ['SIGTERM', 'SIGINT']) {
+    it(`a stop by ${stopSignal} reaches the program through the tagging shim as SIGTERM`, async () => {
+      const job = await containerDefinition({
+        command: ['sh', '-c', 'trap "echo got TERM; exit 143" TERM; echo ready; while :; do sleep 0.1; done'],
+      });
+      const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
+      dirs.push(dir);
+      await initContainerMain({ RUNLATER_STDIN_B64: '', RUNLATER_SHIM_DIR: dir });
+      const [entry, ...args] = job.entryPoint!;
+      const env = (job.environment ?? []).flatMap((e) => ['-e', `${e.name}=${e.value}`]);
+      const { stdout: id } = await run('docker', [
+        'run',
+        '-d',
+        '--log-driver',
+        'local',
+        '-v',
+        `${dir}:/runlater:ro`,
+        '--stop-signal',
+        stopSignal,
+        ...env,
+        '--entrypoint',
+        entry!,
+        job.image!,
+        ...args,
+      ]);
+      const container = id.trim();
+      try {
+        const logs = async () => (await run('docker', ['logs', container])).stdout;
+        const deadline = Date.now() + 20_000;
+        while (!(await logs()).includes('o ready')) {
+          assert.ok(Date.now() < deadline, 'the program never said ready');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        // Docker's stop, as ECS's: the stop signal to pid 1, SIGKILL (exit 137) after the grace period.
+        await run('docker', ['stop', '-t', '30', container]);
+        const { stdout: code } = await run('docker', ['wait', container]);
+        assert.equal(code.trim(), '143');
+        assert.deepEqual((await logs()).split('\n').slice(0, -1), ['o ready', 'o got TERM']);
+      } finally {
+        await run('docker', ['rm', '-f', container]).catch(() => undefined);
       }
-      // Docker's stop, as ECS's: SIGTERM to pid 1, SIGKILL (exit 137) only after the grace period.
-      await run('docker', ['stop', '-t', '30', container]);
-      const { stdout: code } = await run('docker', ['wait', container]);
-      assert.equal(code.trim(), '143');
-      assert.deepEqual((await logs()).split('\n').slice(0, -1), ['o ready', 'o got TERM']);
-    } finally {
-      await run('docker', ['rm', '-f', container]).catch(() => undefined);
-    }
-  });
+    });
+  }
 
   it('the init container fails clearly when the object store refuses', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
