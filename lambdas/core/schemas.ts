@@ -47,9 +47,14 @@ export const WorkerEnv = envSchema(LIMITS.workerEnvChars, LIMITS.workerEnvVars).
     `At most ${n(LIMITS.workerEnvVars)} variables and ${n(LIMITS.workerEnvChars)} characters of names and values.`,
   maxProperties: LIMITS.workerEnvVars,
 });
+/** An env as the list of {name, value} pairs that ECS task definitions and overrides take. */
+export function envPairs(env: Record<string, string>): { name: string; value: string }[] {
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
+}
+
 /** The env as the ECS RunTask override carries it: escaping can double a value's size there. */
 export function envAsOverrideJson(env: Record<string, string>): string {
-  return JSON.stringify(Object.entries(env).map(([name, value]) => ({ name, value })));
+  return JSON.stringify(envPairs(env));
 }
 
 export const JobEnv = envSchema(LIMITS.jobEnvChars, LIMITS.jobEnvVars)

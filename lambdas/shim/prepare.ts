@@ -13,12 +13,13 @@ export type StdinSource = { stdinBase64: string } | { stdinUrl: string };
 
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 const SHIM_SCRIPT = fileURLToPath(new URL('./shim.sh', import.meta.url));
+const run = promisify(execFile);
 
 /**
  * Fills a task's shim directory (mounted at /runlater in the job's container): a static busybox to
- * run the script, the script, the stdin bytes, and two FIFOs for tagged output. On AWS an init container runs this into a
- * shared volume; locally the Docker runner runs it into a directory it bind-mounts. Same files,
- * same paths.
+ * run the script, the script, the stdin bytes, and two FIFOs for tagged output. On AWS an init
+ * container runs this into a shared volume; locally the Docker runner runs it into a directory it
+ * bind-mounts. Same files, same paths.
  */
 export async function prepareShimDirectory(
   dir: string,
@@ -43,7 +44,7 @@ async function makeFifo(busybox: string, path: string): Promise<void> {
   const existing = await lstat(path).catch(() => undefined);
   if (existing?.isFIFO()) return;
   if (existing) await rm(path, { force: true, recursive: true });
-  await promisify(execFile)(busybox, ['mkfifo', path]);
+  await run(busybox, ['mkfifo', path]);
   await chmod(path, 0o666); // any USER the image runs as must be able to write it
 }
 

@@ -5,7 +5,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ValidationError } from '../../core/errors.ts';
-import type { Worker } from '../../core/schemas.ts';
+import { envPairs, type Worker } from '../../core/schemas.ts';
 import type { ImageCommand } from '../registry/RegistryClient.ts';
 import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME } from './taskStateChange.ts';
 
@@ -94,10 +94,7 @@ export class EcsTaskDefinitions {
           image: worker.image,
           essential: true,
           entryPoint: [...SHIM_ENTRYPOINT, ...argv],
-          environment: [
-            ...Object.entries(worker.env).map(([name, value]) => ({ name, value })),
-            { ...LOG_TAGS_ENV },
-          ],
+          environment: [...envPairs(worker.env), { ...LOG_TAGS_ENV }],
           mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: true }],
           dependsOn: [{ containerName: INIT_CONTAINER_NAME, condition: 'SUCCESS' }],
           logConfiguration: awslogs,

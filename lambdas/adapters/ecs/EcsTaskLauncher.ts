@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { RetryLaterError } from '../../core/errors.ts';
 import type { StdinStore, TaskDescription, TaskLauncher, TaskSpec } from '../../core/ports.ts';
+import { envPairs } from '../../core/schemas.ts';
 import { startedByFor } from '../../core/taskSpec.ts';
 import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME } from './taskStateChange.ts';
 import { familyFor } from './EcsTaskDefinitions.ts';
@@ -55,7 +56,7 @@ export class EcsTaskLauncher implements TaskLauncher {
 
   /** The RunTask input for an attempt, its overrides within ECS's limit. */
   async runTaskInput(spec: TaskSpec): Promise<RunTaskCommandInput> {
-    const jobEnv = toPairs(spec.env);
+    const jobEnv = envPairs(spec.env);
     let initEnv: KeyValuePair[] =
       'inlineBase64' in spec.stdin
         ? [{ name: 'RUNLATER_STDIN_B64', value: spec.stdin.inlineBase64 }]
@@ -132,10 +133,6 @@ export class EcsTaskLauncher implements TaskLauncher {
       ...(task.stoppedReason ? { reason: [task.stoppedReason, job?.reason].filter(Boolean).join(': ') } : {}),
     };
   }
-}
-
-function toPairs(env: Record<string, string>): KeyValuePair[] {
-  return Object.entries(env).map(([name, value]) => ({ name, value }));
 }
 
 /** Throttling comes as ThrottlingException, or wrapped (a ClientException saying "Rate exceeded"). */
