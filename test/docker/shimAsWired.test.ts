@@ -57,38 +57,46 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     return input.containerDefinitions!.find((c) => c.name === 'job')!;
   }
 
-  /** The init container's step (its real entry code), then the job container as ECS would start it. */
-  async function runTask(
+  /**
+   * The init container's step (its real entry code) into a fresh volume, then the `docker run`
+   * arguments that start the job container as ECS would.
+   */
+  async function dockerRunArgs(
     job: Awaited<ReturnType<typeof containerDefinition>>,
     initEnv: Record<string, string>,
-    jobEnv: Record<string, string> = {},
-  ) {
+    dockerOptions: string[] = [],
+  ): Promise<string[]> {
     const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
     dirs.push(dir);
     await initContainerMain({ ...initEnv, RUNLATER_SHIM_DIR: dir });
-    const env = [
-      ...(job.environment ?? []).map((e) => `${e.name}=${e.value}`),
-      ...Object.entries(jobEnv).map(([k, v]) => `${k}=${v}`),
-    ];
+    const env = (job.environment ?? []).map((e) => `${e.name}=${e.value}`);
     const [entry, ...args] = job.entryPoint!;
+    return [
+      'run',
+      ...dockerOptions,
+      '--log-driver',
+      'local',
+      '-v',
+      `${dir}:/runlater:ro`,
+      ...env.flatMap((e) => ['-e', e]),
+      '--entrypoint',
+      entry!,
+      job.image!,
+      ...args,
+    ];
+  }
+
+  /** Runs the task to its end: the exit code and what the container wrote. */
+  async function runTask(
+    job: Awaited<ReturnType<typeof containerDefinition>>,
+    initEnv: Record<string, string>,
+  ) {
+    const argv = await dockerRunArgs(job, initEnv, ['--rm']);
     try {
-      const { stdout, stderr } = await run(
-        'docker',
-        [
-          'run',
-          '--rm',
-          '--log-driver',
-          'local',
-          '-v',
-          `${dir}:/runlater:ro`,
-          ...env.flatMap((e) => ['-e', e]),
-          '--entrypoint',
-          entry!,
-          job.image!,
-          ...args,
-        ],
-        { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
-      );
+      const { stdout, stderr } = await run('docker', argv, {
+        encoding: 'buffer',
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: 0, stdout: stdout as Buffer, stderr: stderr as Buffer };
     } catch (err) {
       const e = err as { code: number; stdout: Buffer; stderr: Buffer };
@@ -97,7 +105,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
   }
 
   /** What awslogs would store: one event per line of the container's output. */
-  const lines = (out: Buffer) => String(out).split('\n').slice(0, -1);
+  const lines = (out: Buffer | string) => String(out).split('\n').slice(0, -1);
   const tagged = (tag: 'o' | 'e', text: string) => text.split('\n').map((l) => `${tag} ${l}`);
 
   it('inline stdin, an image with a shell: every line tagged with its stream', async () => {
@@ -148,14 +156,12 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
   it('stdin from an object store URL (2 MiB), an image with a shell, exit code kept', async () => {
     const bytes = randomBytes(2 * 1024 * 1024);
     objects.set('/stdin/big', bytes);
-    const job = await containerDefinition({ command: ['sh', '-c', 'wc -c; sha256sum; exit 5'] });
+    const job = await containerDefinition({ command: ['sh', '-c', 'sha256sum; exit 5'] });
     const out = await runTask(job, { RUNLATER_STDIN_URL: `${storeUrl}/stdin/big` });
     assert.equal(out.code, 5);
+    // The program got every byte: its digest of stdin is the digest of the 2 MiB.
     const digest = createHash('sha256').update(bytes).digest('hex');
-    // wc read it all, so sha256sum sees an empty rest: both prove the program got every byte.
-    const emptyDigest = createHash('sha256').digest('hex');
-    assert.deepEqual(lines(out.stdout), tagged('o', `${bytes.length}\n${emptyDigest}  -`));
-    assert.notEqual(digest, emptyDigest);
+    assert.deepEqual(lines(out.stdout), tagged('o', `${digest}  -`));
   });
 
   it("inline stdin, an image with no shell: the image's own ENTRYPOINT (from its registry) runs", async () => {
@@ -192,26 +198,10 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
       const job = await containerDefinition({
         command: ['sh', '-c', 'trap "echo got TERM; exit 143" TERM; echo ready; while :; do sleep 0.1; done'],
       });
-      const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
-      dirs.push(dir);
-      await initContainerMain({ RUNLATER_STDIN_B64: '', RUNLATER_SHIM_DIR: dir });
-      const [entry, ...args] = job.entryPoint!;
-      const env = (job.environment ?? []).flatMap((e) => ['-e', `${e.name}=${e.value}`]);
-      const { stdout: id } = await run('docker', [
-        'run',
-        '-d',
-        '--log-driver',
-        'local',
-        '-v',
-        `${dir}:/runlater:ro`,
-        '--stop-signal',
-        stopSignal,
-        ...env,
-        '--entrypoint',
-        entry!,
-        job.image!,
-        ...args,
-      ]);
+      const { stdout: id } = await run(
+        'docker',
+        await dockerRunArgs(job, { RUNLATER_STDIN_B64: '' }, ['-d', '--stop-signal', stopSignal]),
+      );
       const container = id.trim();
       try {
         const logs = async () => (await run('docker', ['logs', container])).stdout;
@@ -224,7 +214,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
         await run('docker', ['stop', '-t', '30', container]);
         const { stdout: code } = await run('docker', ['wait', container]);
         assert.equal(code.trim(), '143');
-        assert.deepEqual((await logs()).split('\n').slice(0, -1), ['o ready', 'o got TERM']);
+        assert.deepEqual(lines(await logs()), ['o ready', 'o got TERM']);
       } finally {
         await run('docker', ['rm', '-f', container]).catch(() => undefined);
       }
