@@ -21,14 +21,7 @@ import type {
   TaskLauncher,
   WorkerStore,
 } from './ports.ts';
-import {
-  CreateJobRequest,
-  ListJobsQuery,
-  LogsQuery,
-  parseInput,
-  type Job,
-  type LogsPage,
-} from './schemas.ts';
+import type { CreateJobRequest, Job, ListJobsQuery, LogsPage, LogsQuery } from './schemas.ts';
 import { CANCEL_STOP_REASON } from './taskSpec.ts';
 
 export interface JobServiceDeps {
@@ -50,10 +43,9 @@ export class JobService {
    * first created; the same key with another body is a conflict.
    */
   async submit(
-    body: unknown,
+    input: CreateJobRequest,
     options: { idempotencyKey?: string } = {},
   ): Promise<{ job: Job; created: boolean }> {
-    const input = parseInput(CreateJobRequest, body);
     const { jobs, workers, queue, clock } = this.deps;
     const key = options.idempotencyKey;
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
@@ -138,8 +130,7 @@ export class JobService {
     return toPublicJob(await this.load(id));
   }
 
-  async list(query: unknown): Promise<{ jobs: Job[]; nextCursor?: string }> {
-    const q = parseInput(ListJobsQuery, query, 'query');
+  async list(q: ListJobsQuery): Promise<{ jobs: Job[]; nextCursor?: string }> {
     const page = await this.deps.jobs.list(q);
     return { jobs: page.jobs.map(toPublicJob), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
@@ -185,8 +176,7 @@ export class JobService {
     throw new ConflictError(`job ${id} is changing state too fast to cancel; try again`);
   }
 
-  async logs(id: string, query: unknown): Promise<LogsPage> {
-    const q = parseInput(LogsQuery, query, 'query');
+  async logs(id: string, q: LogsQuery): Promise<LogsPage> {
     const job = await this.load(id);
     const attempt = q.attempt ?? Math.max(job.attempt, 1);
     if (attempt > Math.max(job.attempt, 1))

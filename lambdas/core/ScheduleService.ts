@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, PayloadTooLargeError, ValidationError } f
 import type { JobService } from './JobService.ts';
 import type { Clock, ScheduleStore, ScheduleTrigger, WorkerStore } from './ports.ts';
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from './scheduleExpression.ts';
-import { CreateScheduleRequest, parseInput, type Schedule } from './schemas.ts';
+import { CreateJobRequest, parseInput, type CreateScheduleRequest, type Schedule } from './schemas.ts';
 
 /** A schedule keeps its job template in one item: its stdin must stay well inside DynamoDB's 400 KB. */
 export const SCHEDULE_STDIN_LIMIT = 64 * 1024;
@@ -19,8 +19,7 @@ export class ScheduleService {
     },
   ) {}
 
-  async create(body: unknown): Promise<Schedule> {
-    const input = parseInput(CreateScheduleRequest, body);
+  async create(input: CreateScheduleRequest): Promise<Schedule> {
     const { schedules, workers, trigger, clock } = this.deps;
     if (!(await workers.get(input.worker)))
       throw new ValidationError(`worker "${input.worker}" does not exist`, 'worker');
@@ -90,8 +89,9 @@ export class ScheduleService {
     const schedule = await this.deps.schedules.get(name);
     if (!schedule) return { skipped: 'no such schedule' };
     if (schedule.state === 'paused') return { skipped: 'paused' };
+    // The template was validated when the schedule was made; parsing again types it as a request.
     const { job } = await this.deps.jobs.submit(
-      { ...schedule.job, worker: schedule.worker },
+      parseInput(CreateJobRequest, { ...schedule.job, worker: schedule.worker }),
       { idempotencyKey: `schedule:${name}:${scheduledTime.toISOString()}` },
     );
     const latest = (await this.deps.schedules.get(name)) ?? schedule;

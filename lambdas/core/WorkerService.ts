@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from './errors.ts';
 import { DEFAULT_CPU, DEFAULT_MEMORY, LIMITS } from './limits.ts';
 import type { Clock, WorkerStore } from './ports.ts';
 import { DEFAULT_RETRY } from './retryPolicy.ts';
-import { CreateWorkerRequest, UpdateWorkerRequest, Worker, parseInput } from './schemas.ts';
+import type { CreateWorkerRequest, UpdateWorkerRequest, Worker } from './schemas.ts';
 
 /** Called before a worker is written, to prepare its infrastructure (on AWS: its ECS task definition). */
 export type WorkerHook = (worker: Worker) => Promise<void>;
@@ -14,8 +14,8 @@ export class WorkerService {
     private readonly onWorkerChanged?: WorkerHook,
   ) {}
 
-  async create(body: unknown): Promise<Worker> {
-    const input = parseInput(CreateWorkerRequest, body);
+  /** `input` comes validated by its schema (the API's route table parses it). */
+  async create(input: CreateWorkerRequest): Promise<Worker> {
     const now = this.clock.now().toISOString();
     const worker = toWorker(input.name, input, { createdAt: now, updatedAt: now, revision: 1 });
     if (await this.workers.get(worker.name))
@@ -37,8 +37,7 @@ export class WorkerService {
   }
 
   /** Replaces the worker's settings (PUT semantics: omitted optional fields return to defaults). */
-  async update(name: string, body: unknown): Promise<Worker> {
-    const input = parseInput(UpdateWorkerRequest, body);
+  async update(name: string, input: UpdateWorkerRequest): Promise<Worker> {
     const current = await this.get(name);
     const worker = toWorker(name, input, {
       createdAt: current.createdAt,

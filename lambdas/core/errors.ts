@@ -16,7 +16,7 @@ export class RunlaterError extends Error {
 
 /** 400: the request is malformed or names a bad value. `field` names the offending input. */
 export class ValidationError extends RunlaterError {
-  override readonly status = 400;
+  override readonly status: number = 400;
   override readonly code: string = 'invalid_request';
   constructor(
     message: string,
@@ -24,6 +24,15 @@ export class ValidationError extends RunlaterError {
     options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(message, options);
+  }
+}
+
+/** 415: a body that is not declared as JSON; `field` is `Content-Type`. */
+export class UnsupportedMediaTypeError extends ValidationError {
+  override readonly status = 415;
+  override readonly code = 'unsupported_media_type';
+  constructor(message: string) {
+    super(message, 'Content-Type');
   }
 }
 

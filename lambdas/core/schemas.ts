@@ -28,8 +28,14 @@ function envSchema(maxChars: number, maxVars: number) {
         .regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*')
         .refine((k) => !k.startsWith('RUNLATER_'), {
           message: 'env names starting with RUNLATER_ are reserved',
+        })
+        // As keys of a JavaScript object these two are not plain data: `__proto__` would be
+        // dropped silently and `constructor` cannot be stored, so both are refused by name.
+        .refine((k) => k !== '__proto__' && k !== 'constructor', {
+          message: 'env names "__proto__" and "constructor" are not supported',
         }),
-      z.string().max(maxChars),
+      // A process's environment is NUL-terminated C strings: a NUL could never reach the job.
+      z.string().max(maxChars).refine((v) => !v.includes('\0'), { message: 'env values cannot contain NUL' }),
     )
     .refine((env) => Object.keys(env).length <= maxVars, {
       message: `at most ${maxVars} variables`,
@@ -343,7 +349,12 @@ export type LogsPage = z.infer<typeof LogsPage>;
 
 export const CreateTokenRequest = z
   .strictObject({
-    name: z.string().min(1).max(100).meta({ description: 'What the token is for', example: 'ci' }),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters (NUL, CR, LF, tab, ...)')
+      .meta({ description: 'What the token is for', example: 'ci' }),
     scopes: z
       .array(z.enum(['admin', 'jobs']))
       .min(1)
@@ -353,6 +364,7 @@ export const CreateTokenRequest = z
       }),
   })
   .meta({ id: 'CreateTokenRequest' });
+export type CreateTokenRequest = z.infer<typeof CreateTokenRequest>;
 
 export const TokenInfo = z
   .object({

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ForbiddenError, UnauthorizedError } from '../core/errors.ts';
 import { JobService } from '../core/JobService.ts';
 import {
   CreateJobRequest,
@@ -20,252 +19,302 @@ import { ScheduleService } from '../core/ScheduleService.ts';
 import { TokenService } from '../core/TokenService.ts';
 import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
-import { header, json, jsonBody, noContent, pathParam } from './http/responses.ts';
-import type { ApiEvent, ApiResult } from './http/types.ts';
+import { IdempotencyHeaders, JobIdParams, NameParams, TokenIdParams } from './http/params.ts';
+import { json, noContent } from './http/responses.ts';
+import { route, type Route } from './http/route.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Runtime } from './runtime.ts';
 
-/**
- * The API's routes, described once: the router serves them and the OpenAPI document is generated
- * from the same table, so the document lists exactly what is served.
- */
-export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  summary: string;
-  /** Who may call it; undefined for public routes. */
-  scope?: Scope;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  responses: Record<number, z.ZodType | null>;
-  headers?: { name: string; description: string }[];
-  handler: (event: ApiEvent) => Promise<ApiResult>;
-}
+export type { Route } from './http/route.ts';
 
-const WorkerList = z.object({ workers: z.array(Worker) }).meta({ id: 'WorkerList' });
-const JobList = z.object({ jobs: z.array(Job), nextCursor: z.string().optional() }).meta({ id: 'JobList' });
-const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
-const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
-const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
+export const WorkerList = z.object({ workers: z.array(Worker) }).meta({ id: 'WorkerList' });
+export const JobList = z
+  .object({
+    jobs: z.array(Job),
+    nextCursor: z.string().optional().meta({ description: 'Pass back as cursor for the next page' }),
+  })
+  .meta({ id: 'JobList' });
+export const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
+export const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
+export const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 
 /** Routes anyone may call; every other route needs a bearer token (API Gateway attaches the authorizer to them). */
 export const PUBLIC_PATHS: readonly string[] = ['/v1/health', '/openapi.json'];
 
-export function buildRoutes(runtime: Runtime): RouteSpec[] {
+const LOCATION = {
+  description: 'The URL of the job',
+  schema: z.string().meta({ example: '/v1/jobs/01kb2x7d3q9m4v8e6r5t0y1z2w' }),
+};
+
+const ok = <S extends z.ZodType>(description: string, schema: S) => ({ description, schema });
+
+export function buildRoutes(runtime: Runtime): Route[] {
   const workers = new WorkerService(runtime.workers, runtime.clock, runtime.onWorkerChanged);
   const jobs = new JobService(runtime);
   const tokens = new TokenService(runtime.tokens, runtime.clock);
   const schedules = new ScheduleService({ ...runtime, trigger: runtime.scheduleTrigger, jobs });
-  const routes: RouteSpec[] = [
-    {
+  const routes: Route[] = [
+    route({
       method: 'GET',
       path: '/v1/health',
+      operationId: 'getHealth',
+      tag: 'Service',
       summary: 'Liveness check',
-      responses: { 200: Health },
+      responses: { 200: ok('The API answers', Health) },
       handler: async () => json(200, { ok: true }),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      tag: 'Service',
       summary: 'This document',
-      responses: { 200: null },
+      responses: { 200: { description: 'The OpenAPI 3.1 document of this API' } },
       handler: async () => json(200, openApiDocument(routes)),
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/workers',
+      operationId: 'createWorker',
+      tag: 'Workers',
       summary: 'Register a worker',
       scope: Scope.Admin,
       body: CreateWorkerRequest,
-      responses: { 201: Worker },
-      handler: async (e) => json(201, await workers.create(jsonBody(e))),
-    },
-    {
+      responses: { 201: ok('The worker, with defaults filled in', Worker) },
+      errors: [409, 413],
+      handler: async ({ body }) => json(201, await workers.create(body)),
+    }),
+    route({
       method: 'GET',
       path: '/v1/workers',
+      operationId: 'listWorkers',
+      tag: 'Workers',
       summary: 'List workers',
       scope: Scope.Admin,
-      responses: { 200: WorkerList },
+      responses: { 200: ok('Every worker, by name', WorkerList) },
       handler: async () => json(200, { workers: await workers.list() }),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/workers/{name}',
+      operationId: 'getWorker',
+      tag: 'Workers',
       summary: 'Show a worker',
       scope: Scope.Admin,
-      responses: { 200: Worker },
-      handler: async (e) => json(200, await workers.get(pathParam(e, 'name'))),
-    },
-    {
+      params: NameParams,
+      responses: { 200: ok('The worker', Worker) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await workers.get(params.name)),
+    }),
+    route({
       method: 'PUT',
       path: '/v1/workers/{name}',
+      operationId: 'replaceWorker',
+      tag: 'Workers',
       summary: "Replace a worker's settings",
       scope: Scope.Admin,
+      params: NameParams,
       body: UpdateWorkerRequest,
-      responses: { 200: Worker },
-      handler: async (e) => json(200, await workers.update(pathParam(e, 'name'), jsonBody(e))),
-    },
-    {
+      responses: { 200: ok('The worker as now stored', Worker) },
+      errors: [404, 409, 413],
+      handler: async ({ params, body }) => json(200, await workers.update(params.name, body)),
+    }),
+    route({
       method: 'DELETE',
       path: '/v1/workers/{name}',
+      operationId: 'deleteWorker',
+      tag: 'Workers',
       summary: 'Delete a worker (its jobs stay readable)',
       scope: Scope.Admin,
-      responses: { 204: null },
-      handler: async (e) => {
-        await workers.delete(pathParam(e, 'name'));
+      params: NameParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: [404],
+      handler: async ({ params }) => {
+        await workers.delete(params.name);
         return noContent();
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/jobs',
+      operationId: 'createJob',
+      tag: 'Jobs',
       summary: 'Queue a job',
       scope: Scope.Jobs,
       body: CreateJobRequest,
-      headers: [
-        {
-          name: 'Idempotency-Key',
-          description: 'Same key and body return the same job (200); same key with another body is a 409',
+      headers: IdempotencyHeaders,
+      responses: {
+        202: { ...ok('Queued', Job), headers: { location: LOCATION } },
+        200: {
+          ...ok('An Idempotency-Key replay: the job first queued with it', Job),
+          headers: { location: LOCATION },
         },
-      ],
-      responses: { 202: Job, 200: Job },
-      handler: async (e) => {
-        const key = header(e, 'idempotency-key');
-        const { job, created } = await jobs.submit(
-          jsonBody(e),
-          key === undefined ? {} : { idempotencyKey: key },
-        );
+      },
+      errors: [409, 413],
+      handler: async ({ body, headers }) => {
+        const key = headers['idempotency-key'];
+        const { job, created } = await jobs.submit(body, key === undefined ? {} : { idempotencyKey: key });
         return json(created ? 202 : 200, job, { location: `/v1/jobs/${job.id}` });
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/jobs',
+      operationId: 'listJobs',
+      tag: 'Jobs',
       summary: 'List jobs, newest first',
       scope: Scope.Jobs,
       query: ListJobsQuery,
-      responses: { 200: JobList },
-      handler: async (e) => json(200, await jobs.list(e.queryStringParameters ?? {})),
-    },
-    {
+      responses: { 200: ok('One page of jobs', JobList) },
+      handler: async ({ query }) => json(200, await jobs.list(query)),
+    }),
+    route({
       method: 'GET',
       path: '/v1/jobs/{id}',
+      operationId: 'getJob',
+      tag: 'Jobs',
       summary: 'Show a job',
       scope: Scope.Jobs,
-      responses: { 200: Job },
-      handler: async (e) => json(200, await jobs.get(pathParam(e, 'id'))),
-    },
-    {
+      params: JobIdParams,
+      responses: { 200: ok('The job', Job) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await jobs.get(params.id)),
+    }),
+    route({
       method: 'GET',
       path: '/v1/jobs/{id}/logs',
+      operationId: 'getJobLogs',
+      tag: 'Jobs',
       summary: "Read a job's output, in order; pass nextCursor back to follow",
       scope: Scope.Jobs,
+      params: JobIdParams,
       query: LogsQuery,
-      responses: { 200: LogsPage },
-      handler: async (e) => json(200, await jobs.logs(pathParam(e, 'id'), e.queryStringParameters ?? {})),
-    },
-    {
+      responses: { 200: ok('One page of output lines', LogsPage) },
+      errors: [404],
+      handler: async ({ params, query }) => json(200, await jobs.logs(params.id, query)),
+    }),
+    route({
       method: 'POST',
       path: '/v1/jobs/{id}/cancel',
+      operationId: 'cancelJob',
+      tag: 'Jobs',
       summary: 'Cancel a job: a queued one never starts, a running one is stopped',
       scope: Scope.Jobs,
-      responses: { 202: Job },
-      handler: async (e) => json(202, await jobs.cancel(pathParam(e, 'id'))),
-    },
-    {
+      params: JobIdParams,
+      responses: { 202: ok('Cancelled, or marked to be stopped', Job) },
+      errors: [404, 409],
+      handler: async ({ params }) => json(202, await jobs.cancel(params.id)),
+    }),
+    route({
       method: 'POST',
       path: '/v1/schedules',
+      operationId: 'createSchedule',
+      tag: 'Schedules',
       summary: 'Create a recurring schedule; each run queues a normal job',
       scope: Scope.Jobs,
       body: CreateScheduleRequest,
-      responses: { 201: Schedule },
-      handler: async (e) => json(201, await schedules.create(jsonBody(e))),
-    },
-    {
+      responses: { 201: ok('The schedule, with its next run', Schedule) },
+      errors: [409, 413],
+      handler: async ({ body }) => json(201, await schedules.create(body)),
+    }),
+    route({
       method: 'GET',
       path: '/v1/schedules',
+      operationId: 'listSchedules',
+      tag: 'Schedules',
       summary: 'List schedules',
       scope: Scope.Jobs,
-      responses: { 200: ScheduleList },
+      responses: { 200: ok('Every schedule, by name', ScheduleList) },
       handler: async () => json(200, { schedules: await schedules.list() }),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       path: '/v1/schedules/{name}',
+      operationId: 'getSchedule',
+      tag: 'Schedules',
       summary: 'Show a schedule',
       scope: Scope.Jobs,
-      responses: { 200: Schedule },
-      handler: async (e) => json(200, await schedules.get(pathParam(e, 'name'))),
-    },
-    {
+      params: NameParams,
+      responses: { 200: ok('The schedule', Schedule) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await schedules.get(params.name)),
+    }),
+    route({
       method: 'POST',
       path: '/v1/schedules/{name}/pause',
+      operationId: 'pauseSchedule',
+      tag: 'Schedules',
       summary: 'Pause a schedule: it fires no more until resumed',
       scope: Scope.Jobs,
-      responses: { 200: Schedule },
-      handler: async (e) => json(200, await schedules.setPaused(pathParam(e, 'name'), true)),
-    },
-    {
+      params: NameParams,
+      responses: { 200: ok('The paused schedule', Schedule) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await schedules.setPaused(params.name, true)),
+    }),
+    route({
       method: 'POST',
       path: '/v1/schedules/{name}/resume',
+      operationId: 'resumeSchedule',
+      tag: 'Schedules',
       summary: 'Resume a paused schedule',
       scope: Scope.Jobs,
-      responses: { 200: Schedule },
-      handler: async (e) => json(200, await schedules.setPaused(pathParam(e, 'name'), false)),
-    },
-    {
+      params: NameParams,
+      responses: { 200: ok('The schedule, with its next run', Schedule) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await schedules.setPaused(params.name, false)),
+    }),
+    route({
       method: 'DELETE',
       path: '/v1/schedules/{name}',
+      operationId: 'deleteSchedule',
+      tag: 'Schedules',
       summary: 'Delete a schedule (the jobs it queued stay)',
       scope: Scope.Jobs,
-      responses: { 204: null },
-      handler: async (e) => {
-        await schedules.delete(pathParam(e, 'name'));
+      params: NameParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: [404],
+      handler: async ({ params }) => {
+        await schedules.delete(params.name);
         return noContent();
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/v1/tokens',
+      operationId: 'createToken',
+      tag: 'Tokens',
       summary: 'Make an API token (shown once)',
       scope: Scope.Admin,
       body: CreateTokenRequest,
-      responses: { 201: CreatedToken },
-      handler: async (e) => json(201, await tokens.create(jsonBody(e))),
-    },
-    {
+      responses: { 201: ok('The token: keep it, it is not shown again', CreatedToken) },
+      errors: [413],
+      handler: async ({ body }) => json(201, await tokens.create(body)),
+    }),
+    route({
       method: 'GET',
       path: '/v1/tokens',
+      operationId: 'listTokens',
+      tag: 'Tokens',
       summary: 'List API tokens (never the tokens themselves)',
       scope: Scope.Admin,
-      responses: { 200: TokenList },
+      responses: { 200: ok('Every token, oldest first', TokenList) },
       handler: async () => json(200, { tokens: await tokens.list() }),
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       path: '/v1/tokens/{id}',
+      operationId: 'revokeToken',
+      tag: 'Tokens',
       summary: 'Revoke an API token',
       scope: Scope.Admin,
-      responses: { 204: null },
-      handler: async (e) => {
-        await tokens.revoke(pathParam(e, 'id'));
+      params: TokenIdParams,
+      responses: { 204: { description: 'Revoked' } },
+      errors: [404],
+      handler: async ({ params }) => {
+        await tokens.revoke(params.id);
         return noContent();
       },
-    },
+    }),
   ];
-  return routes.map((r) => ({ ...r, handler: guarded(r) }));
-}
-
-/** Checks the caller's scopes (set by the authorizer) before the route runs. `admin` may do anything. */
-function guarded(route: RouteSpec): RouteSpec['handler'] {
-  if (!route.scope) return route.handler;
-  const needed = route.scope;
-  return async (event) => {
-    const scopes = event.requestContext?.authorizer?.lambda?.scopes;
-    if (scopes === undefined) throw new UnauthorizedError('missing or invalid bearer token');
-    const granted = scopes.split(' ');
-    if (!granted.includes(Scope.Admin) && !granted.includes(needed))
-      throw new ForbiddenError(`this token lacks the "${needed}" scope`);
-    return route.handler(event);
-  };
+  return routes;
 }

@@ -11,21 +11,37 @@ const CODES_BY_STATUS: Record<number, string> = {
 };
 
 /**
- * Turns every error into the API's error shape. Our own errors say what went wrong; errors from
- * middy (no route) keep their status; anything else is a 500 without internals, logged in full.
+ * Turns every error into the API's error shape. Our own errors say what went wrong; middy's router
+ * errors (no route) keep their status; an error some backend answered with an HTTP status (Docker's
+ * API, say) is logged and answered 503, since the caller's request was fine and a retry may pass;
+ * anything else is a 500 without internals, logged in full.
  */
 export function errorHandler(logger: Logger): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     onError: async (request) => {
       const err = request.error;
-      const httpStatus = (err as { statusCode?: number } | null)?.statusCode;
-      if (!(err instanceof RunlaterError) && httpStatus && httpStatus < 500) {
-        request.response = json(httpStatus, {
-          error: {
-            code: CODES_BY_STATUS[httpStatus] ?? 'bad_request',
-            message: noRouteMessage(request.event, err),
+      const httpStatus = (err as { statusCode?: unknown } | null)?.statusCode;
+      if (!(err instanceof RunlaterError) && typeof httpStatus === 'number') {
+        if (isRouterError(err) && httpStatus < 500) {
+          request.response = json(httpStatus, {
+            error: {
+              code: CODES_BY_STATUS[httpStatus] ?? 'bad_request',
+              message: noRouteMessage(request.event, err),
+            },
+          });
+          return;
+        }
+        logger.error('a backend refused the request', { error: err as Error, path: request.event.rawPath });
+        request.response = json(
+          503,
+          {
+            error: {
+              code: 'backend_unavailable',
+              message: `a service behind the API answered HTTP ${httpStatus}; try again shortly`,
+            },
           },
-        });
+          { 'retry-after': '1' },
+        );
         return;
       }
       const { status, body } = toErrorBody(err);
@@ -33,6 +49,11 @@ export function errorHandler(logger: Logger): MiddlewareObj<ApiEvent, ApiResult>
       request.response = json(status, body);
     },
   };
+}
+
+/** middy's own HTTP errors (from @middy/util's createError) carry `expose`; backend errors do not. */
+function isRouterError(err: unknown): boolean {
+  return typeof (err as { expose?: unknown }).expose === 'boolean';
 }
 
 function noRouteMessage(event: ApiEvent, err: unknown): string {

@@ -33,7 +33,3 @@ export function header(event: ApiEvent, name: string): string | undefined {
   for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
   return undefined;
 }
-
-export function pathParam(event: ApiEvent, name: string): string {
-  return decodeURIComponent(event.pathParameters?.[name] ?? '');
-}
