@@ -140,6 +140,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, LIMITS.requestBodyBytes);
     if (body === 'too-large') {
+      res.setHeader('connection', 'close');
       send(res, 413, {
         error: {
           code: 'payload_too_large',
@@ -220,18 +221,20 @@ async function resolveToken(
   return saved && saved !== token ? { token, replaced: saved } : { token };
 }
 
+/**
+ * The body, or 'too-large' once it passes `limit`. The rest of an oversize body is still read and
+ * dropped (up to a bound), so the client gets the 413: answering while it still sends, or
+ * destroying the request, would reach it as a reset connection instead.
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      return 'too-large';
-    }
-    chunks.push(chunk as Buffer);
+    if (size > 4 * limit) break; // past this, a reset is the lesser harm than reading on
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > limit ? 'too-large' : Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

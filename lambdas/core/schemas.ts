@@ -35,7 +35,10 @@ function envSchema(maxChars: number, maxVars: number) {
           message: 'env names "__proto__" and "constructor" are not supported',
         }),
       // A process's environment is NUL-terminated C strings: a NUL could never reach the job.
-      z.string().max(maxChars).refine((v) => !v.includes('\0'), { message: 'env values cannot contain NUL' }),
+      z
+        .string()
+        .max(maxChars)
+        .refine((v) => !v.includes('\0'), { message: 'env values cannot contain NUL' }),
     )
     .refine((env) => Object.keys(env).length <= maxVars, {
       message: `at most ${maxVars} variables`,
@@ -406,5 +409,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
     );
   }
   const name = path ? `${where}.${path}` : where;
-  throw new ValidationError(`${name}: ${issue.message}`, path || undefined);
+  // A record key's own issue says what is wrong with it; zod's outer one only "Invalid key".
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  throw new ValidationError(`${name}: ${message}`, path || undefined);
 }

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
+  BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -12,9 +15,10 @@ import { isFinal } from '../../core/jobStatus.ts';
 import type { IdempotencyClaim, JobCondition, JobQuery, JobStore, StoredJob } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
 import { JOB_INDEX } from './tables.ts';
+import { JOB_ID_PATTERN } from '../../core/ids.ts';
 
 /** Attributes the table needs that are not part of the job: the index key and the TTL. */
-const STORAGE_ONLY = ['kind', 'expiresAt'] as const;
+const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom'] as const;
 
 export interface DynamoJobStoreOptions {
   /** Finished jobs expire this many seconds after they finish (DynamoDB TTL). */
@@ -52,30 +56,109 @@ export class DynamoJobStore implements JobStore {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
     );
-    return out.Item ? fromItem(out.Item) : undefined;
+    // Idempotency claims share the table: only items marked as jobs are jobs.
+    return isJob(out.Item) ? fromItem(out.Item) : undefined;
   }
 
   async list(query: JobQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }> {
     const base = this.queryFor(query);
-    let start: Record<string, unknown> | undefined;
-    try {
-      start = decodeCursor(query.cursor);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw new ValidationError(err.message, 'cursor');
-      throw err;
-    }
+    let start = this.startKey(query);
     const jobs: StoredJob[] = [];
-    // A filter (worker + status) can leave pages short: read on until the page is full, boundedly.
+    // A filter (worker + status) or a phantom can leave pages short: read on until the page is
+    // full, boundedly.
     for (let pages = 0; pages < 20; pages++) {
       const out = await this.client.send(
         new QueryCommand({ ...base, Limit: query.limit - jobs.length, ExclusiveStartKey: start }),
       );
-      jobs.push(...(out.Items ?? []).map(fromItem));
+      jobs.push(...(await this.current(out.Items ?? [], query)));
       start = out.LastEvaluatedKey;
       if (!start || jobs.length >= query.limit) break;
     }
-    const nextCursor = encodeCursor(start);
+    const nextCursor = start ? encodeCursor({ id: start.id }) : undefined;
     return nextCursor ? { jobs, nextCursor } : { jobs };
+  }
+
+  /**
+   * The cursor carries only the last job id; the rest of DynamoDB's start key is the query's own
+   * index key, so a crafted cursor can name a place in the listing but never a malformed key.
+   */
+  private startKey(query: JobQuery): Record<string, unknown> | undefined {
+    let id: unknown;
+    try {
+      id = decodeCursor(query.cursor)?.id;
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ValidationError(err.message, 'cursor');
+      throw err;
+    }
+    if (id === undefined) return undefined;
+    if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id))
+      throw new ValidationError(new InvalidCursorError().message, 'cursor');
+    if (query.status) return { id, status: query.status };
+    if (query.worker) return { id, worker: query.worker };
+    return { id, kind: 'job' };
+  }
+
+  /**
+   * The listed jobs as the table holds them now. An index entry can outlive its item: dynalite
+   * writes index entries before the item, so a kill -9 between the two leaves an entry with no
+   * job (and on DynamoDB a deleted item's entry lingers a moment). Such phantoms are skipped and
+   * their entries removed; the index's possibly stale copy of a live job is replaced by the item.
+   */
+  private async current(entries: Record<string, unknown>[], query: JobQuery): Promise<StoredJob[]> {
+    if (entries.length === 0) return [];
+    const ids = entries.map((e) => String(e.id));
+    const items = new Map<string, Record<string, unknown>>();
+    let keys: Record<string, unknown>[] | undefined = ids.map((id) => ({ id }));
+    for (let tries = 0; keys?.length && tries < 10; tries++) {
+      const out: BatchGetCommandOutput = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item.id), item);
+      keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    if (keys?.length) throw new Error('the job table did not answer every read; try again');
+    const jobs: StoredJob[] = [];
+    for (const entry of entries) {
+      const item = items.get(String(entry.id));
+      if (!isJob(item)) {
+        if (!item) await this.removePhantom(entry);
+        continue;
+      }
+      const job = fromItem(item);
+      if (query.status && job.status !== query.status) continue;
+      if (query.worker && job.worker !== query.worker) continue;
+      jobs.push(job);
+    }
+    return jobs;
+  }
+
+  /**
+   * Removes an index entry whose item is missing, the only way DynamoDB offers: write the item
+   * (which rewrites its index entries) and delete it (which deletes them). The write is
+   * conditional on there still being no item, and dynalite serialises writes to one key, so a
+   * create still in flight wins and is left alone. The marker keeps reads from seeing the
+   * stand-in in the instant it exists.
+   */
+  private async removePhantom(entry: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...entry, kind: entry.kind ?? 'job', phantom: true },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { id: entry.id },
+          ConditionExpression: 'phantom = :true',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
   }
 
   private queryFor(query: JobQuery): QueryCommandInput {
@@ -194,6 +277,10 @@ export class DynamoJobStore implements JobStore {
     const r = this.options.retentionSeconds;
     return r ? { expiresAt: Math.floor(Date.now() / 1000) + r } : {};
   }
+}
+
+function isJob(item: Record<string, unknown> | undefined): item is Record<string, unknown> {
+  return item?.kind === 'job' && item.phantom !== true;
 }
 
 function fromItem(item: Record<string, unknown>): StoredJob {

@@ -21,15 +21,27 @@ export function jsonBody(event: ApiEvent): unknown {
   if (Buffer.byteLength(text) > LIMITS.requestBodyBytes)
     throw new PayloadTooLargeError(`request body is over ${LIMITS.requestBodyBytes} bytes`);
   if (text.trim() === '') throw new ValidationError('request body is empty; send a JSON object', 'body');
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new ValidationError(`request body is not valid JSON: ${(err as Error).message}`, 'body');
   }
+  // JSON.parse keeps a "__proto__" key as data, but copying it into any object sets that
+  // object's prototype instead: it would vanish silently, so it is refused wherever it is.
+  if (/"__proto__"\s*:/.test(text) && hasProtoKey(parsed))
+    throw new ValidationError('request body: "__proto__" is not accepted as a key', 'body');
+  return parsed;
 }
 
 export function header(event: ApiEvent, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === lower) return v;
   return undefined;
+}
+
+function hasProtoKey(value: unknown, depth = 0): boolean {
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  if (Object.hasOwn(value, '__proto__')) return true;
+  return Object.values(value).some((v) => hasProtoKey(v, depth + 1));
 }
