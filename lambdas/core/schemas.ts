@@ -152,7 +152,10 @@ export const CreateWorkerRequest = z
     retry: RetryPolicy.optional(),
     taskRoleArn: TaskRoleArn.optional(),
   })
-  .meta({ id: 'CreateWorkerRequest' });
+  .meta({
+    id: 'CreateWorkerRequest',
+    examples: [{ name: 'thumbnailer', image: 'busybox:1.36', command: ['sh', '-c', 'wc -c'], memory: 1024 }],
+  });
 export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequest>;
 
 export const UpdateWorkerRequest = CreateWorkerRequest.omit({ name: true }).meta({
@@ -200,7 +203,10 @@ export const CreateJobRequest = z
     message: 'give delaySeconds or runAt, not both',
     path: ['runAt'],
   })
-  .meta({ id: 'CreateJobRequest' });
+  .meta({
+    id: 'CreateJobRequest',
+    examples: [{ worker: 'thumbnailer', stdin: 'hello', env: { MODE: 'fast' }, delaySeconds: 60 }],
+  });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
 export const ScheduleJobTemplate = z
@@ -244,7 +250,12 @@ export const CreateScheduleRequest = z
     job: ScheduleJobTemplate.optional(),
     paused: z.boolean().default(false),
   })
-  .meta({ id: 'CreateScheduleRequest' });
+  .meta({
+    id: 'CreateScheduleRequest',
+    examples: [
+      { name: 'nightly', worker: 'thumbnailer', expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin' },
+    ],
+  });
 export type CreateScheduleRequest = z.infer<typeof CreateScheduleRequest>;
 
 export const Schedule = z
@@ -366,7 +377,7 @@ export const CreateTokenRequest = z
         description: '`admin` manages workers and tokens; `jobs` queues and reads jobs and schedules',
       }),
   })
-  .meta({ id: 'CreateTokenRequest' });
+  .meta({ id: 'CreateTokenRequest', examples: [{ name: 'ci', scopes: ['jobs'] }] });
 export type CreateTokenRequest = z.infer<typeof CreateTokenRequest>;
 
 export const TokenInfo = z
