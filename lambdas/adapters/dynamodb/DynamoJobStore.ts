@@ -108,15 +108,18 @@ export class DynamoJobStore implements JobStore {
     if (entries.length === 0) return [];
     const ids = entries.map((e) => String(e.id));
     const items = new Map<string, Record<string, unknown>>();
-    let keys: Record<string, unknown>[] | undefined = ids.map((id) => ({ id }));
-    for (let tries = 0; keys?.length && tries < 10; tries++) {
-      const out: BatchGetCommandOutput = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item.id), item);
-      keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+    // BatchGetItem reads at most 100 keys a call.
+    for (let from = 0; from < ids.length; from += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(from, from + 100).map((id) => ({ id }));
+      for (let tries = 0; keys?.length && tries < 10; tries++) {
+        const out: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item.id), item);
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+      if (keys?.length) throw new Error('the job table did not answer every read; try again');
     }
-    if (keys?.length) throw new Error('the job table did not answer every read; try again');
     const jobs: StoredJob[] = [];
     for (const entry of entries) {
       const item = items.get(String(entry.id));
