@@ -11,8 +11,14 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): ApiEvent 
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  // Repeated parameters are joined with commas, as API Gateway does. Own properties only, defined
+  // rather than assigned: `?constructor=` or `?__proto__=` are data here, not the object's own
+  // machinery.
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  for (const [k, v] of url.searchParams) {
+    const value = Object.hasOwn(query, k) ? `${query[k]},${v}` : v;
+    Object.defineProperty(query, k, { value, enumerable: true, writable: true, configurable: true });
+  }
   const now = Date.now();
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || /json|text|xml|urlencoded/i.test(contentType) || contentType === '';
