@@ -17,6 +17,7 @@ const ERRORS = {
   409: 'Conflicts with the current state',
   413: 'The body (or the stdin in it) is too large',
   415: 'The body is not sent as application/json',
+  503: 'A service behind the API (the job runner) refused for now; try again',
 } as const;
 
 const TAGS: { name: Tag; description: string }[] = [

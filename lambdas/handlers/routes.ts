@@ -190,7 +190,7 @@ export function buildRoutes(runtime: Runtime): Route[] {
       params: JobIdParams,
       query: LogsQuery,
       responses: { 200: ok('One page of output lines', LogsPage) },
-      errors: [404],
+      errors: [404, 503],
       handler: async ({ params, query }) => json(200, await jobs.logs(params.id, query)),
     }),
     route({
@@ -202,7 +202,7 @@ export function buildRoutes(runtime: Runtime): Route[] {
       scope: Scope.Jobs,
       params: JobIdParams,
       responses: { 202: ok('Cancelled, or marked to be stopped', Job) },
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ params }) => json(202, await jobs.cancel(params.id)),
     }),
     route({

@@ -112,7 +112,15 @@ describe('the served OpenAPI document', () => {
     assert.deepEqual(statuses('get', '/v1/workers'), ['200', '401', '403']);
     assert.deepEqual(statuses('get', '/v1/jobs/{id}'), ['200', '400', '401', '403', '404']);
     assert.deepEqual(statuses('post', '/v1/jobs'), ['200', '202', '400', '401', '403', '409', '413', '415']);
-    assert.deepEqual(statuses('post', '/v1/jobs/{id}/cancel'), ['202', '400', '401', '403', '404', '409']);
+    assert.deepEqual(statuses('post', '/v1/jobs/{id}/cancel'), [
+      '202',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '503',
+    ]);
     assert.deepEqual(statuses('delete', '/v1/tokens/{id}'), ['204', '400', '401', '403', '404']);
   });
 

@@ -52,8 +52,11 @@ export interface RouteSpec<
   /** Header schema: lower-case names (Node and API Gateway both hand them over lower-cased). */
   headers?: H;
   responses: Record<number, SuccessResponse>;
-  /** Errors the route itself can answer besides bad input (400) and the token checks (401, 403). */
-  errors?: (404 | 409 | 413)[];
+  /**
+   * Errors the route itself can answer besides bad input (400) and the token checks (401, 403);
+   * 503 where it calls the job runner (Docker, ECS) during the request.
+   */
+  errors?: (404 | 409 | 413 | 503)[];
   handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<ApiResult>;
 }
 
