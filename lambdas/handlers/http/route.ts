@@ -6,7 +6,7 @@ import {
   ValidationError,
 } from '../../core/errors.ts';
 import { parseInput } from '../../core/schemas.ts';
-import type { Scope } from '../../core/tokens.ts';
+import { Scope } from '../../core/tokens.ts';
 import { jsonBody } from './responses.ts';
 import type { ApiEvent, ApiResult } from './types.ts';
 
@@ -85,7 +85,7 @@ export function serve(r: Route): (event: ApiEvent) => Promise<ApiResult> {
       const scopes = event.requestContext?.authorizer?.lambda?.scopes;
       if (scopes === undefined) throw new UnauthorizedError('missing or invalid bearer token');
       const granted = scopes.split(' ');
-      if (!granted.includes('admin') && !granted.includes(r.scope))
+      if (!granted.includes(Scope.Admin) && !granted.includes(r.scope))
         throw new ForbiddenError(`this token lacks the "${r.scope}" scope`);
     }
     const params = r.params ? parseInput(r.params, pathParams(event), 'path') : {};
