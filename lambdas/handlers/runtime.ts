@@ -1,6 +1,7 @@
 import type {
   Clock,
   DispatchQueue,
+  JobObserver,
   JobStore,
   LogReader,
   ScheduleStore,
@@ -30,4 +31,6 @@ export interface Runtime {
   scheduleTrigger: ScheduleTrigger;
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
+  /** Hears every job transition (metrics now); every core built on this runtime passes it on. */
+  observer?: JobObserver;
 }
