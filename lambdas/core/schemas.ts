@@ -251,6 +251,9 @@ export const Schedule = z
     nextRunAt: z.iso.datetime().nullable(),
     lastRunAt: z.iso.datetime().nullable(),
     lastJobId: z.string().nullable(),
+    resumedAt: z.iso.datetime().nullable().optional().meta({
+      description: 'When the schedule was last resumed: it never fires for a time before this',
+    }),
   })
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof Schedule>;

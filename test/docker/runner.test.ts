@@ -70,12 +70,13 @@ describe('the Docker runner', () => {
       events.find((e) => e.taskId === taskId && e.state === 'stopped'),
     );
 
-  it('reports a missing image as a task that failed to start, as ECS does', async () => {
+  it('reports an unreachable registry as a task that did not run, for a reason that may pass', async () => {
     const { taskId } = await launcher().launch(
       spec({ image: 'localhost:1/runlater-test/missing:1', command: undefined }),
     );
     const stopped = await stoppedEvent(taskId);
-    assert.equal(stopped.cause, 'start-failed');
+    // No registry answers on localhost:1: a pull that may work later, retried as infrastructure.
+    assert.equal(stopped.cause, 'infrastructure');
     assert.match(stopped.reason ?? '', /^CannotPullContainerError: localhost:1\/runlater-test\/missing:1/);
     assert.equal(stopped.exitCode, null);
   });
