@@ -130,7 +130,7 @@ describe('recovery at the edges (core on dynalite)', () => {
     const { job } = await jobsApi.submit({ worker: name });
     await dispatcher.dispatch({ jobId: job.id, attempt: 1 });
     const startedAt = new Date(h.clock.now().getTime() + 5);
-    await recorder.record({ ...stopped(job.id, 1, {}), state: 'running', phases: { startedAt } });
+    await recorder.record({ ...stopped(job.id, 1, {}), state: 'running', at: startedAt });
     const stopAt = new Date(startedAt.getTime() - 1); // a runner's clock, rounded: 1 ms "before"
     await recorder.record(stopped(job.id, 1, { exitCode: 0, cause: 'exited', at: stopAt }));
     const final = await jobsApi.get(job.id);
