@@ -75,7 +75,10 @@ export class Dispatcher {
     try {
       ({ taskId } = await launcher.launch(buildTaskSpec(worker, job)));
     } catch (err) {
-      if (err instanceof RetryLaterError) throw err;
+      if (err instanceof RetryLaterError) {
+        await this.noteWaiting(job, err);
+        throw err;
+      }
       await this.fail(job, `could not start the task: ${(err as Error).message}`);
       throw err;
     }
@@ -90,6 +93,17 @@ export class Dispatcher {
         await launcher.stop(taskId, CANCEL_STOP_REASON);
     }
     return 'launched';
+  }
+
+  /** Tells whoever watches the job why it is still starting; written once per reason, not per try. */
+  private async noteWaiting(job: StoredJob, err: RetryLaterError): Promise<void> {
+    const reason = `the task cannot be started now (${err.reason}); trying again: ${err.message}`;
+    if (job.waitingReason === reason) return;
+    try {
+      await this.machine.noteWaiting(job, reason);
+    } catch (noted) {
+      if (!(noted instanceof TransitionConflictError)) throw noted;
+    }
   }
 
   private async fail(job: StoredJob, error: string): Promise<void> {

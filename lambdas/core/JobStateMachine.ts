@@ -102,15 +102,29 @@ export class JobStateMachine {
   }
 
   /**
-   * Records the task launched for the current attempt. Precondition: `starting`, the same attempt,
-   * and no task recorded yet (the task's own `running` may have recorded it first).
+   * Records the task launched for the current attempt, and clears any waiting reason.
+   * Precondition: `starting`, the same attempt, and no task recorded yet (the task's own `running`
+   * may have recorded it first).
    */
   recordTask(job: StoredJob, taskId: string): Promise<StoredJob> {
     return this.write(
       'recordTask',
       job,
       { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
-      { taskId, updatedAt: this.now(), attempts: patchAttempt(job, { taskId }) },
+      { taskId, waitingReason: null, updatedAt: this.now(), attempts: patchAttempt(job, { taskId }) },
+    );
+  }
+
+  /**
+   * Says why a `starting` attempt has no task yet (the infrastructure cannot start it now: it is
+   * tried again). Not a change of state: precondition `starting`, the same attempt, no task yet.
+   */
+  noteWaiting(job: StoredJob, waitingReason: string): Promise<StoredJob> {
+    return this.write(
+      'noteWaiting',
+      job,
+      { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
+      { waitingReason, updatedAt: this.now() },
     );
   }
 

@@ -187,7 +187,14 @@ export interface TaskUpdate {
 
 /** The named transitions of a job; JobStateMachine documents each one's precondition. */
 export type JobTransition =
-  'create' | 'startAttempt' | 'recordTask' | 'markRunning' | 'requeue' | 'requestCancel' | 'finish';
+  | 'create'
+  | 'startAttempt'
+  | 'recordTask'
+  | 'noteWaiting'
+  | 'markRunning'
+  | 'requeue'
+  | 'requestCancel'
+  | 'finish';
 
 export interface JobTransitionEvent {
   transition: JobTransition;

@@ -307,7 +307,8 @@ export const Job = z
     stdinBytes: z.number().int(),
     cancelRequested: z.boolean(),
     waitingReason: z.string().nullable().meta({
-      description: 'Why a queued job is not running yet (a delay, a retry and its cause); null otherwise',
+      description:
+        'Why the job is not running yet: a delay, a retry and its cause, or a task the infrastructure cannot start now; null otherwise',
     }),
     attempts: z.array(Attempt),
   })

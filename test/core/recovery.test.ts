@@ -6,7 +6,7 @@ import type { DispatchMessage, TaskUpdate } from '../../lambdas/core/ports.ts';
 import { Reconciler } from '../../lambdas/core/Reconciler.ts';
 import { TaskStatusRecorder } from '../../lambdas/core/TaskStatusRecorder.ts';
 import { WorkerService } from '../../lambdas/core/WorkerService.ts';
-import { coreHarness } from '../support/coreHarness.ts';
+import { coreHarness, throttled } from '../support/coreHarness.ts';
 
 /** Issue 9 point 8: recovery at the edges, and progress that says why a job waits. */
 describe('recovery at the edges (core on dynalite)', () => {
@@ -147,6 +147,18 @@ describe('recovery at the edges (core on dynalite)', () => {
     assert.equal(final.status, 'failed');
     assert.equal(final.exitCode, 137);
     assert.match(final.error ?? '', /^out of memory/);
+  });
+
+  it('a job whose task cannot be started now says so while it waits, once', async () => {
+    const { job } = await jobsApi.submit({ worker: name });
+    h.launcher.failNext.push(throttled(), throttled());
+    for (let i = 0; i < 2; i++)
+      await assert.rejects(dispatcher.dispatch({ jobId: job.id, attempt: 1 }), /Rate exceeded/);
+    const waiting = await jobsApi.get(job.id);
+    assert.equal(waiting.status, 'starting');
+    assert.match(waiting.waitingReason ?? '', /cannot be started now \(throttled\).*Rate exceeded/);
+    assert.equal(await dispatcher.dispatch({ jobId: job.id, attempt: 1 }), 'launched');
+    assert.equal((await jobsApi.get(job.id)).waitingReason, null);
   });
 
   it('a delayed job says what it waits for', async () => {
