@@ -248,6 +248,8 @@ export class JobStateMachine {
     // into a transition that happened (its caller would retry a write that now conflicts).
     try {
       await observer.onTransition?.({ transition, from, job });
+      const attemptEnded = transition === 'requeue' || (transition === 'finish' && from !== JobStatus.Queued);
+      if (attemptEnded) await observer.onAttemptEnded?.(job);
       if (transition === 'finish') await observer.onFinished?.(job);
     } catch (err) {
       console.error(`job observer failed on ${transition} of ${job.id}:`, err);

@@ -212,6 +212,11 @@ export interface JobTransitionEvent {
  */
 export interface JobObserver {
   onTransition?(event: JobTransitionEvent): Promise<void> | void;
+  /**
+   * An attempt that was started ended, however it ended: its task stopped (retried or final),
+   * its launch failed. Where a per-attempt resource (a concurrency slot) is given back.
+   */
+  onAttemptEnded?(job: StoredJob): Promise<void> | void;
   onFinished?(job: StoredJob): Promise<void> | void;
 }
 

@@ -18,6 +18,7 @@ describe('the job state machine: one place for every transition and every end', 
   let recorder: TaskStatusRecorder;
   const heard: { transition: JobTransition; from: string; status: string }[] = [];
   const finished: StoredJob[] = [];
+  const attemptsEnded: string[] = [];
   let failObserver = false;
   let worker = 0;
   let name = '';
@@ -29,6 +30,7 @@ describe('the job state machine: one place for every transition and every end', 
         if (failObserver) throw new Error('the observer is down');
         heard.push({ transition, from, status: job.status });
       },
+      onAttemptEnded: (job) => void attemptsEnded.push(`${job.id}.${job.attempt}`),
       onFinished: (job) => void finished.push(job),
     };
     const deps = { ...h, observer, logs: { read: async () => ({ lines: [], nextCursor: '' }) } };
@@ -42,6 +44,7 @@ describe('the job state machine: one place for every transition and every end', 
     await new WorkerService(h.workers, h.clock).create({ name, image: 'busybox' });
     heard.length = 0;
     finished.length = 0;
+    attemptsEnded.length = 0;
     failObserver = false;
   });
 
@@ -64,6 +67,25 @@ describe('the job state machine: one place for every transition and every end', 
       finished.map((j) => [j.id, j.status]),
       [[job.id, 'succeeded']],
     );
+    assert.deepEqual(attemptsEnded, [`${job.id}.1`]);
+  });
+
+  it('an attempt that is retried ends (for what it held) while its job goes on', async () => {
+    await new WorkerService(h.workers, h.clock).create({
+      name: `${name}-retry`,
+      image: 'busybox',
+      retry: { maxAttempts: 2, backoff: [5], jitter: false },
+    });
+    const { job } = await jobsApi.submit({ worker: `${name}-retry` });
+    await dispatcher.dispatch({ jobId: job.id, attempt: 1 });
+    const base = { taskId: `task-${job.id}-1`, jobId: job.id, attempt: 1, at: h.clock.now() };
+    await recorder.record({ ...base, state: 'stopped', exitCode: 1, cause: 'exited' });
+    assert.deepEqual(
+      heard.map((e) => e.transition),
+      ['create', 'startAttempt', 'recordTask', 'requeue'],
+    );
+    assert.deepEqual(attemptsEnded, [`${job.id}.1`]);
+    assert.deepEqual(finished, []);
   });
 
   it('a job cancelled while queued ends through finish too', async () => {
@@ -73,6 +95,7 @@ describe('the job state machine: one place for every transition and every end', 
       finished.map((j) => [j.id, j.status]),
       [[job.id, 'cancelled']],
     );
+    assert.deepEqual(attemptsEnded, [], 'no attempt had started');
   });
 
   it('a job the dispatcher cannot launch ends through finish too', async () => {
@@ -83,6 +106,7 @@ describe('the job state machine: one place for every transition and every end', 
       finished.map((j) => [j.id, j.status, j.error]),
       [[job.id, 'failed', `worker "${name}" was deleted before the job started`]],
     );
+    assert.deepEqual(attemptsEnded, [`${job.id}.1`]);
   });
 
   it('an observer that fails does not undo or fail the transition it heard', async () => {
