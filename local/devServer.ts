@@ -18,7 +18,6 @@ import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
 import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
-import { jobMetricsObserver } from '../lambdas/handlers/jobMetrics.ts';
 import { makeTaskUpdateHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
@@ -114,7 +113,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     clock: systemClock,
     schedules,
     scheduleTrigger,
-    observer: jobMetricsObserver(),
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
   handlers.dispatcher = makeDispatcherHandler(runtime);

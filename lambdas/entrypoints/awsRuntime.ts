@@ -19,7 +19,6 @@ import { EventBridgeScheduleTrigger } from '../adapters/scheduler/EventBridgeSch
 import { SchedulerDelayedQueue } from '../adapters/scheduler/SchedulerDelayedQueue.ts';
 import { SqsDispatchQueue } from '../adapters/sqs/SqsDispatchQueue.ts';
 import { systemClock } from '../core/ports.ts';
-import { jobMetricsObserver } from '../handlers/jobMetrics.ts';
 import type { Runtime } from '../handlers/runtime.ts';
 
 /** The environment the CDK stack gives every runlater function (lib/RunLater.ts sets it). */
@@ -112,6 +111,5 @@ export function awsRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     logs: new CloudWatchLogReader(new CloudWatchLogsClient({ region }), get('JOB_LOG_GROUP')),
     clock: systemClock,
     onWorkerChanged: taskDefinitions.register,
-    observer: jobMetricsObserver(),
   };
 }

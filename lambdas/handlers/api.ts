@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { authenticate } from './http/authenticate.ts';
 import { CachingTokenStore } from './http/CachingTokenStore.ts';
 import { errorHandler } from './http/errorHandler.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { ApiEvent, ApiResult } from './http/types.ts';
 import { buildRoutes, PUBLIC_PATHS } from './routes.ts';
 import type { Runtime } from './runtime.ts';
@@ -14,7 +15,7 @@ import type { Runtime } from './runtime.ts';
  */
 export function makeApiHandler(runtime: Runtime, logger = new Logger({ serviceName: 'runlater-api' })) {
   const tokens = new CachingTokenStore(runtime.tokens);
-  const routes = buildRoutes({ ...runtime, tokens }).map(({ method, path, handler }) => ({
+  const routes = buildRoutes(withJobMetrics({ ...runtime, tokens })).map(({ method, path, handler }) => ({
     method,
     path,
     handler,

@@ -24,3 +24,14 @@ export function jobMetricsObserver(
     },
   };
 }
+
+/**
+ * The runtime with the JobsFinished metric on its observer, unless it has an observer already.
+ * Every handler that can end a job (api, dispatcher, status, reconciler, schedule-fire) wraps its
+ * runtime with this, so the count is whole whichever function ended the job.
+ */
+export function withJobMetrics<R extends { observer?: JobObserver }>(
+  runtime: R,
+): R & { observer: JobObserver } {
+  return { ...runtime, observer: runtime.observer ?? jobMetricsObserver() };
+}

@@ -31,6 +31,9 @@ export interface Runtime {
   scheduleTrigger: ScheduleTrigger;
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
-  /** Hears every job transition (metrics now); every core built on this runtime passes it on. */
+  /**
+   * Hears every job transition. Unset, the handlers put the JobsFinished metric here
+   * (jobMetrics.ts: withJobMetrics); every core built on the runtime passes it on.
+   */
   observer?: JobObserver;
 }

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { TaskUpdate } from '../core/ports.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
 import { toTaskUpdate, type EcsTaskStateChangeEvent } from '../adapters/ecs/taskStateChange.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
 export { METRICS } from './jobMetrics.ts';
@@ -14,7 +15,7 @@ export function makeTaskUpdateHandler(
   runtime: Runtime,
   logger = new Logger({ serviceName: 'runlater-status' }),
 ) {
-  const recorder = new TaskStatusRecorder(runtime);
+  const recorder = new TaskStatusRecorder(withJobMetrics(runtime));
   return async (update: TaskUpdate): Promise<void> => {
     const result = await recorder.record(update);
     logger.debug('task update', { taskId: update.taskId, state: update.state, result });
