@@ -1,5 +1,5 @@
 import { nextFireTime } from '../lambdas/core/scheduleExpression.ts';
-import { expressionOf } from '../lambdas/core/ScheduleService.ts';
+import { expressionOf, firesAfter } from '../lambdas/core/ScheduleService.ts';
 import type { Clock, ScheduleStore, ScheduleTrigger } from '../lambdas/core/ports.ts';
 import type { Schedule } from '../lambdas/core/schemas.ts';
 
@@ -13,7 +13,8 @@ export interface LocalScheduleTriggerOptions {
 /**
  * Fires schedules on one machine, standing in for EventBridge Scheduler: one timer set to the
  * earliest next fire time. After a restart, a firing missed while the server was down runs once
- * (not once per missed time), then the schedule goes on from now.
+ * (not once per missed time), then the schedule goes on from now. A time the schedule was paused
+ * at is never fired: counting starts again at its last resume.
  */
 export class LocalScheduleTrigger implements ScheduleTrigger {
   private readonly next = new Map<string, { schedule: Schedule; at: Date }>();
@@ -24,7 +25,7 @@ export class LocalScheduleTrigger implements ScheduleTrigger {
   constructor(private readonly options: LocalScheduleTriggerOptions) {}
 
   async apply(schedule: Schedule): Promise<void> {
-    this.track(schedule, schedule.lastRunAt ? new Date(schedule.lastRunAt) : this.options.clock.now());
+    this.track(schedule, firesAfter(schedule, this.options.clock.now()));
     this.arm();
   }
 
@@ -36,7 +37,7 @@ export class LocalScheduleTrigger implements ScheduleTrigger {
   async start(): Promise<void> {
     this.stopped = false;
     for (const schedule of await this.options.store.list())
-      this.track(schedule, new Date(schedule.lastRunAt ?? schedule.createdAt));
+      this.track(schedule, firesAfter(schedule, new Date(schedule.createdAt)));
     this.arm();
   }
 

@@ -18,7 +18,7 @@ import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
 import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
-import { makeTaskStatusHandler } from '../lambdas/handlers/taskStatus.ts';
+import { makeTaskUpdateHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
 import { LocalQueue } from './LocalQueue.ts';
@@ -55,7 +55,7 @@ function lambdaContext(name: string): Context {
 /**
  * `runlater dev`: the same Lambda handlers as on AWS, fed by local stand-ins for AWS: an HTTP
  * server in place of API Gateway, dynalite for DynamoDB, a local queue for SQS, Docker for
- * Fargate (and its task events for EventBridge), files for S3 and CloudWatch Logs.
+ * Fargate (its task updates go to the same recorder as ECS's events), files for S3 and CloudWatch Logs.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const dataDir = resolve(options.dataDir ?? process.env.RUNLATER_DATA_DIR ?? '.runlater');
@@ -79,7 +79,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // The launcher, the queue and the schedule trigger call into handlers that are built on the
   // runtime they are part of: they reach them through these, set once the runtime exists.
   const handlers = {} as {
-    taskStatus: ReturnType<typeof makeTaskStatusHandler>;
+    taskStatus: ReturnType<typeof makeTaskUpdateHandler>;
     dispatcher: ReturnType<typeof makeDispatcherHandler>;
     scheduleFire: ReturnType<typeof makeScheduleFireHandler>;
   };
@@ -88,7 +88,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const launcher = new DockerTaskLauncher({
     dataDir,
     stdinStore: stdin,
-    onTaskEvent: (e) => handlers.taskStatus(e),
+    onTaskEvent: (update) => handlers.taskStatus(update),
   });
   const queue = new LocalQueue({
     doc: dynamo.doc,
@@ -114,7 +114,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     schedules,
     scheduleTrigger,
   };
-  handlers.taskStatus = makeTaskStatusHandler(runtime);
+  handlers.taskStatus = makeTaskUpdateHandler(runtime);
   handlers.dispatcher = makeDispatcherHandler(runtime);
   handlers.scheduleFire = makeScheduleFireHandler(runtime);
   const reconcileJobs = makeReconcilerHandler(runtime);

@@ -15,9 +15,16 @@ export async function runJob(client: RunlaterClient, job: Job, options: { json: 
     if (process.stderr.isTTY && j.status !== last.status && !isFinalStatus(j.status)) {
       process.stderr.write(`runlater: job ${j.id} ${j.status}…\n`);
     }
+    // Why it waits (a delay, a retry and its cause): said once each time the reason changes.
+    if (process.stderr.isTTY && j.waitingReason && j.waitingReason !== last.waitingReason) {
+      process.stderr.write(`runlater: job ${j.id} waiting: ${j.waitingReason}\n`);
+    }
     last = j;
   };
-  if (process.stderr.isTTY) process.stderr.write(`runlater: job ${job.id} ${job.status}…\n`);
+  if (process.stderr.isTTY) {
+    process.stderr.write(`runlater: job ${job.id} ${job.status}…\n`);
+    if (job.waitingReason) process.stderr.write(`runlater: job ${job.id} waiting: ${job.waitingReason}\n`);
+  }
   try {
     if (options.json) {
       last = await client.waitForJob(job.id, { onJob, signal: stop.signal });

@@ -1,9 +1,11 @@
 import { RetryLaterError, TransitionConflictError } from './errors.ts';
 import { JobStatus } from './jobStatus.ts';
+import { FinishFrom, JobStateMachine } from './JobStateMachine.ts';
 import type {
   Clock,
   DispatchMessage,
   DispatchQueue,
+  JobObserver,
   JobStore,
   StoredJob,
   TaskLauncher,
@@ -19,6 +21,8 @@ export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone';
  * redelivery after a crash launches the same task, never a second one.
  */
 export class Dispatcher {
+  private readonly machine: JobStateMachine;
+
   constructor(
     private readonly deps: {
       jobs: JobStore;
@@ -26,8 +30,11 @@ export class Dispatcher {
       launcher: TaskLauncher;
       queue: DispatchQueue;
       clock: Clock;
+      observer?: JobObserver;
     },
-  ) {}
+  ) {
+    this.machine = new JobStateMachine(deps);
+  }
 
   /** Throws RetryLaterError when the task cannot be started now; the message must then be redelivered. */
   async dispatch(message: DispatchMessage): Promise<DispatchOutcome> {
@@ -42,30 +49,8 @@ export class Dispatcher {
         await this.deps.queue.send(message, early);
         return 'not-yet';
       }
-      const now = clock.now().toISOString();
       try {
-        job = await jobs.update(
-          job.id,
-          { status: [JobStatus.Queued], attempt: message.attempt - 1 },
-          {
-            status: JobStatus.Starting,
-            attempt: message.attempt,
-            taskId: null,
-            updatedAt: now,
-            attempts: [
-              ...job.attempts,
-              {
-                attempt: message.attempt,
-                taskId: null,
-                status: JobStatus.Starting,
-                exitCode: null,
-                startedAt: null,
-                finishedAt: null,
-                reason: null,
-              },
-            ],
-          },
-        );
+        job = await this.machine.startAttempt(job, message.attempt);
       } catch (err) {
         if (!(err instanceof TransitionConflictError)) throw err;
         job = (err.current as StoredJob | undefined) ?? job;
@@ -80,7 +65,7 @@ export class Dispatcher {
   }
 
   private async launch(job: StoredJob): Promise<DispatchOutcome> {
-    const { jobs, workers, launcher, clock } = this.deps;
+    const { workers, launcher } = this.deps;
     const worker = await workers.get(job.worker);
     if (!worker) {
       await this.fail(job, `worker "${job.worker}" was deleted before the job started`);
@@ -90,20 +75,15 @@ export class Dispatcher {
     try {
       ({ taskId } = await launcher.launch(buildTaskSpec(worker, job)));
     } catch (err) {
-      if (err instanceof RetryLaterError) throw err;
+      if (err instanceof RetryLaterError) {
+        await this.noteWaiting(job, err);
+        throw err;
+      }
       await this.fail(job, `could not start the task: ${(err as Error).message}`);
       throw err;
     }
     try {
-      const recorded = await jobs.update(
-        job.id,
-        { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
-        {
-          taskId,
-          updatedAt: clock.now().toISOString(),
-          attempts: job.attempts.map((a) => (a.attempt === job.attempt ? { ...a, taskId } : a)),
-        },
-      );
+      const recorded = await this.machine.recordTask(job, taskId);
       if (recorded.cancelRequested) await launcher.stop(taskId, CANCEL_STOP_REASON);
     } catch (err) {
       // The task's own events got there first and recorded it: nothing left to do.
@@ -115,24 +95,25 @@ export class Dispatcher {
     return 'launched';
   }
 
-  private async fail(job: StoredJob, error: string): Promise<void> {
-    const now = this.deps.clock.now().toISOString();
+  /** Tells whoever watches the job why it is still starting; written once per reason, not per try. */
+  private async noteWaiting(job: StoredJob, err: RetryLaterError): Promise<void> {
+    const reason = `the task cannot be started now (${err.reason}); trying again: ${err.message}`;
+    if (job.waitingReason === reason) return;
     try {
-      await this.deps.jobs.update(
-        job.id,
-        { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
-        {
-          status: JobStatus.Failed,
-          error,
-          finishedAt: now,
-          updatedAt: now,
-          attempts: job.attempts.map((a) =>
-            a.attempt === job.attempt
-              ? { ...a, status: JobStatus.Failed, finishedAt: now, reason: error }
-              : a,
-          ),
-        },
-      );
+      await this.machine.noteWaiting(job, reason);
+    } catch (noted) {
+      if (!(noted instanceof TransitionConflictError)) throw noted;
+    }
+  }
+
+  private async fail(job: StoredJob, error: string): Promise<void> {
+    try {
+      await this.machine.finish(job, FinishFrom.Unlaunched, {
+        status: JobStatus.Failed,
+        exitCode: null,
+        reason: error,
+        at: this.deps.clock.now(),
+      });
     } catch (err) {
       if (!(err instanceof TransitionConflictError)) throw err;
     }

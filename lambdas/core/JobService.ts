@@ -8,11 +8,13 @@ import {
 } from './errors.ts';
 import { newJobId } from './ids.ts';
 import { isFinal, JobStatus } from './jobStatus.ts';
+import { FinishFrom, JobStateMachine } from './JobStateMachine.ts';
 import { toPublicJob } from './jobView.ts';
 import { LIMITS } from './limits.ts';
 import type {
   Clock,
   DispatchQueue,
+  JobObserver,
   JobStore,
   LogReader,
   StdinRef,
@@ -32,11 +34,16 @@ export interface JobServiceDeps {
   launcher: TaskLauncher;
   logs: LogReader;
   clock: Clock;
+  observer?: JobObserver;
 }
 
 /** Queueing, reading and cancelling jobs: what the API offers, independent of where jobs run. */
 export class JobService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  private readonly machine: JobStateMachine;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.machine = new JobStateMachine(deps);
+  }
 
   /**
    * Validates and queues a job. With an idempotency key, the same key and body return the job
@@ -79,7 +86,7 @@ export class JobService {
         if (earlier.requestHash !== requestHash)
           throw new ConflictError('this Idempotency-Key was already used with a different request body');
         const existing = await jobs.get(earlier.jobId);
-        if (existing) return { job: toPublicJob(existing), created: false };
+        if (existing) return this.replay(existing);
         // The first request claimed the key and died before writing its job: finish its work.
         id = earlier.jobId;
       }
@@ -91,6 +98,7 @@ export class JobService {
         ? { bytes: bytes.length, inlineBase64: bytes.toString('base64') }
         : { bytes: bytes.length, blobKey: await this.deps.stdin.put(id, bytes) };
     const iso = now.toISOString();
+    const runAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
     const job: StoredJob = {
       id,
       worker: worker.name,
@@ -101,13 +109,14 @@ export class JobService {
       error: null,
       createdAt: iso,
       updatedAt: iso,
-      runAt: new Date(now.getTime() + delaySeconds * 1000).toISOString(),
+      runAt,
       startedAt: null,
       finishedAt: null,
       timeoutSeconds: input.timeoutSeconds ?? worker.timeoutSeconds,
       env: input.env ?? {},
       stdinBytes: bytes.length,
       cancelRequested: false,
+      waitingReason: delaySeconds > 0 ? `delayed until ${runAt}` : null,
       attempts: [],
       stdin,
       retry,
@@ -115,15 +124,28 @@ export class JobService {
       ...(key !== undefined ? { idempotencyKey: key, requestHash } : {}),
     };
     try {
-      await jobs.create(job);
+      await this.machine.create(job);
     } catch (err) {
       // Two requests with one key raced to finish a claimed job: the loser answers as a replay.
       const existing = key !== undefined && err instanceof ConflictError ? await jobs.get(id) : undefined;
-      if (existing) return { job: toPublicJob(existing), created: false };
+      if (existing) return this.replay(existing);
       throw err;
     }
     await queue.send({ jobId: id, attempt: 1 }, delaySeconds);
     return { job: toPublicJob(job), created: true };
+  }
+
+  /**
+   * Answers a replayed request with the job it made. The first request may have died between
+   * writing the job and sending its dispatch message: while the job has not started, the message
+   * is sent again (the dispatcher drops the duplicate if the first one did arrive).
+   */
+  private async replay(existing: StoredJob): Promise<{ job: Job; created: boolean }> {
+    if (existing.status === JobStatus.Queued && existing.attempt === 0) {
+      const wait = Math.ceil((Date.parse(existing.runAt) - this.deps.clock.now().getTime()) / 1000);
+      await this.deps.queue.send({ jobId: existing.id, attempt: 1 }, Math.max(0, wait));
+    }
+    return { job: toPublicJob(existing), created: false };
   }
 
   async get(id: string): Promise<Job> {
@@ -140,31 +162,21 @@ export class JobService {
    * task stopped; it ends `cancelled` when the task's stop is reported.
    */
   async cancel(id: string): Promise<Job> {
-    const { jobs, launcher, clock } = this.deps;
+    const { launcher, clock } = this.deps;
     for (let tries = 0; tries < 5; tries++) {
       const job = await this.load(id);
       if (isFinal(job.status)) throw new ConflictError(`job ${id} is already ${job.status}`);
-      const now = clock.now().toISOString();
       try {
         if (job.status === JobStatus.Queued) {
-          const done = await jobs.update(
-            id,
-            { status: [JobStatus.Queued], attempt: job.attempt },
-            {
-              status: JobStatus.Cancelled,
-              cancelRequested: true,
-              finishedAt: now,
-              updatedAt: now,
-              error: 'cancelled',
-            },
-          );
+          const done = await this.machine.finish(job, FinishFrom.Queued, {
+            status: JobStatus.Cancelled,
+            exitCode: job.exitCode,
+            reason: 'cancelled',
+            at: clock.now(),
+          });
           return toPublicJob(done);
         }
-        const marked = await jobs.update(
-          id,
-          { status: [JobStatus.Starting, JobStatus.Running], attempt: job.attempt },
-          { cancelRequested: true, updatedAt: now },
-        );
+        const marked = await this.machine.requestCancel(job);
         // No task yet: the dispatcher sees the mark when it records the task, and stops it then.
         if (marked.taskId) await launcher.stop(marked.taskId, CANCEL_STOP_REASON);
         return toPublicJob(marked);

@@ -1,5 +1,12 @@
 import { JobStatus } from './jobStatus.ts';
-import type { Clock, DispatchQueue, JobStore, StoredJob, TaskLauncher } from './ports.ts';
+import {
+  TaskStopCause,
+  type Clock,
+  type DispatchQueue,
+  type JobStore,
+  type StoredJob,
+  type TaskLauncher,
+} from './ports.ts';
 import { TIMEOUT_STOP_REASON } from './taskSpec.ts';
 import type { TaskStatusRecorder } from './TaskStatusRecorder.ts';
 
@@ -11,8 +18,15 @@ export interface ReconcileSummary {
 }
 
 export interface ReconcilerOptions {
-  /** A job that made no progress for this long is looked at (default 5 minutes). */
+  /** A starting job that made no progress for this long is looked at (default 5 minutes). */
   stuckAfterSeconds?: number;
+  /**
+   * A queued job still waiting this long after its runAt has lost its dispatch message (a POST
+   * that died between writing the job and sending it, a message dropped): it is sent again
+   * (default 60 s). A healthy queue dispatches a due job within seconds, and a duplicate message
+   * is dropped by the dispatcher, so this can be short.
+   */
+  lostDispatchAfterSeconds?: number;
   /** Grace after a job's timeout before the reconciler stops its task itself (default 30 s). */
   timeoutGraceSeconds?: number;
   /** At most this many jobs per status per run, so a run stays short. */
@@ -27,6 +41,7 @@ export interface ReconcilerOptions {
  */
 export class Reconciler {
   private readonly stuckMs: number;
+  private readonly lostDispatchMs: number;
   private readonly graceMs: number;
   private readonly maxJobs: number;
 
@@ -41,6 +56,7 @@ export class Reconciler {
     options: ReconcilerOptions = {},
   ) {
     this.stuckMs = (options.stuckAfterSeconds ?? 300) * 1000;
+    this.lostDispatchMs = (options.lostDispatchAfterSeconds ?? 60) * 1000;
     this.graceMs = (options.timeoutGraceSeconds ?? 30) * 1000;
     this.maxJobs = options.maxJobsPerStatus ?? 500;
   }
@@ -73,7 +89,7 @@ export class Reconciler {
 
     if (job.status === JobStatus.Queued) {
       // Its message should have come by now: send another (the dispatcher drops duplicates).
-      if (now - Date.parse(job.runAt) > this.stuckMs) {
+      if (now - Date.parse(job.runAt) > this.lostDispatchMs) {
         await this.deps.queue.send({ jobId: job.id, attempt: job.attempt + 1 }, 0);
         summary.redispatched++;
       }
@@ -95,10 +111,10 @@ export class Reconciler {
         jobId: job.id,
         attempt: job.attempt,
         state: 'stopped',
-        at: task?.stoppedAt ?? new Date(now),
+        at: task?.phases?.stoppedAt ?? new Date(now),
         exitCode: task?.exitCode ?? null,
-        ...(task?.startedAt ? { startedAt: task.startedAt } : {}),
-        ...(task?.stopCode ? { stopCode: task.stopCode } : {}),
+        cause: task?.cause ?? TaskStopCause.Lost,
+        ...(task?.phases ? { phases: task.phases } : {}),
         reason: task ? (task.reason ?? 'task stopped') : 'the task vanished: no record of it remains',
       });
       if (result === 'recorded') summary.settled++;
@@ -111,12 +127,13 @@ export class Reconciler {
         jobId: job.id,
         attempt: job.attempt,
         state: 'running',
-        at: new Date(now),
-        ...(task.startedAt ? { startedAt: task.startedAt } : {}),
+        at: task.phases?.startedAt ?? new Date(now),
+        ...(task.phases ? { phases: task.phases } : {}),
       });
     }
 
-    const startedAt = task.startedAt?.getTime() ?? (job.startedAt ? Date.parse(job.startedAt) : undefined);
+    const startedAt =
+      task.phases?.startedAt?.getTime() ?? (job.startedAt ? Date.parse(job.startedAt) : undefined);
     if (startedAt !== undefined && now > startedAt + job.timeoutSeconds * 1000 + this.graceMs) {
       await this.deps.launcher.stop(job.taskId, TIMEOUT_STOP_REASON);
       summary.timedOut++;

@@ -64,10 +64,14 @@ export class ScheduleService {
 
   async setPaused(name: string, paused: boolean): Promise<Schedule> {
     const current = await this.get(name);
+    const now = this.deps.clock.now().toISOString();
+    const resumed = !paused && current.state === 'paused';
     const schedule: Schedule = {
       ...current,
       state: paused ? 'paused' : 'enabled',
-      updatedAt: this.deps.clock.now().toISOString(),
+      updatedAt: now,
+      // Times before a resume were paused (or fired already): no trigger fires for them.
+      ...(resumed ? { resumedAt: now } : {}),
     };
     schedule.nextRunAt = this.next(schedule);
     await this.deps.trigger.apply(schedule);
@@ -89,6 +93,10 @@ export class ScheduleService {
     const schedule = await this.deps.schedules.get(name);
     if (!schedule) return { skipped: 'no such schedule' };
     if (schedule.state === 'paused') return { skipped: 'paused' };
+    // A firing for a time the schedule was paused at (a trigger that went on from an older time,
+    // e.g. after a restart) queues nothing.
+    if (schedule.resumedAt && scheduledTime.getTime() < Date.parse(schedule.resumedAt))
+      return { skipped: 'paused at that time' };
     // The template was validated when the schedule was made; parsing again types it as a request.
     const { job } = await this.deps.jobs.submit(
       parseInput(CreateJobRequest, { ...schedule.job, worker: schedule.worker }),
@@ -114,6 +122,16 @@ export class ScheduleService {
       new Date(schedule.createdAt),
     ).toISOString();
   }
+}
+
+/**
+ * The time a trigger counts a schedule's next firing from: its last firing (or its creation), but
+ * never before its last resume, so no firing falls in a window the schedule was paused.
+ */
+export function firesAfter(schedule: Schedule, fallback: Date): Date {
+  const from = schedule.lastRunAt ? new Date(schedule.lastRunAt) : fallback;
+  const resumed = schedule.resumedAt ? new Date(schedule.resumedAt) : undefined;
+  return resumed && resumed > from ? resumed : from;
 }
 
 export function expressionOf(schedule: Schedule): ScheduleExpression {

@@ -11,5 +11,6 @@ export function toPublicJob(job: StoredJob): Job {
     requestHash: _hash,
     ...view
   } = job;
-  return view;
+  // Jobs stored before waitingReason existed have none.
+  return { ...view, waitingReason: view.waitingReason ?? null };
 }

@@ -119,28 +119,105 @@ export interface TaskLauncher {
   describe(taskId: string): Promise<TaskDescription | undefined>;
 }
 
-export interface TaskDescription {
-  state: 'pending' | 'running' | 'stopped';
+/**
+ * Why a task stopped, in runlater's own words (each runner's adapter maps its own events to one):
+ * - `exited`: the job's program ran and exited by itself (see the exit code);
+ * - `start-failed`: the task could not start for a reason of the job's own (no such image, a
+ *   container config the runner refuses): waiting will not help, so it is not retried;
+ * - `stopped-by-request`: runlater stopped it (cancel, timeout; the reason says which);
+ * - `out-of-memory`: the program was killed for using more memory than the job may;
+ * - `infrastructure`: the program never started, for a reason that may pass (a pull that timed
+ *   out, no capacity): retried on its own path, without using up the job's attempts;
+ * - `lost`: the task is gone, or stopped with no exit code, and may have run (a host that went
+ *   away): not retried, since running a job twice by mistake is worse than failing it.
+ */
+export const TaskStopCause = {
+  Exited: 'exited',
+  StartFailed: 'start-failed',
+  StoppedByRequest: 'stopped-by-request',
+  OutOfMemory: 'out-of-memory',
+  Infrastructure: 'infrastructure',
+  Lost: 'lost',
+} as const;
+export type TaskStopCause = (typeof TaskStopCause)[keyof typeof TaskStopCause];
+
+/** When a task went through each phase of its start and stop, as far as its runner tells. */
+export interface TaskPhases {
+  /** The runner accepted the task (ECS: created; Docker: container created). */
+  createdAt?: Date;
+  pullStartedAt?: Date;
+  pullStoppedAt?: Date;
+  /** The job's program started. */
   startedAt?: Date;
+  stoppingAt?: Date;
   stoppedAt?: Date;
-  exitCode?: number | null;
-  stopCode?: string;
-  reason?: string;
 }
 
-/** What a task reports about itself, read from an ECS "Task State Change" event. */
+/** What a task is doing now, as its launcher knows it (for the reconciler). */
+export interface TaskDescription {
+  state: 'pending' | 'running' | 'stopped';
+  /** Exit code of the job's program, when it ran and exited. */
+  exitCode?: number | null;
+  /** Why it stopped; set when `state` is `stopped`. */
+  cause?: TaskStopCause;
+  /** Why, in words (the runner's own, or runlater's stop reason). */
+  reason?: string;
+  phases?: TaskPhases;
+}
+
+/**
+ * What a task reports about itself, backend-neutral: each runner's adapter produces it from its
+ * own events (ECS "Task State Change" on AWS, the Docker runner's own knowledge locally).
+ */
 export interface TaskUpdate {
   taskId: string;
   jobId: string;
   attempt: number;
   state: 'running' | 'stopped';
+  /** When this state was reached (for `stopped`: when the task stopped). */
   at: Date;
-  /** Exit code of the job's container, when it ran and exited. */
+  /** Exit code of the job's program, when it ran and exited. */
   exitCode?: number | null;
-  /** Why the task stopped, e.g. `EssentialContainerExited`, `TaskFailedToStart`, `UserInitiated`. */
-  stopCode?: string;
+  /** Why it stopped; set for `stopped` (missing is read as `lost`). */
+  cause?: TaskStopCause;
+  /** A human reason, e.g. Docker's or ECS's error text, or runlater's stop reason. */
   reason?: string;
-  startedAt?: Date;
+  phases?: TaskPhases;
+}
+
+/** The named transitions of a job; JobStateMachine documents each one's precondition. */
+export type JobTransition =
+  | 'create'
+  | 'startAttempt'
+  | 'recordTask'
+  | 'noteWaiting'
+  | 'markRunning'
+  | 'requeue'
+  | 'requestCancel'
+  | 'finish';
+
+export interface JobTransitionEvent {
+  transition: JobTransition;
+  /** The status before the transition (`queued` for create). */
+  from: JobStatus;
+  /** The job as written. */
+  job: StoredJob;
+}
+
+/**
+ * Hears every transition once it is written. `onFinished` is the one place a job ends, whatever
+ * the final state and whoever ended it. Called after the write, never inside it: an observer that
+ * must not miss an event (webhooks) keeps its own outbox; errors are reported, never thrown back
+ * into the transition.
+ */
+export interface JobObserver {
+  onTransition?(event: JobTransitionEvent): Promise<void> | void;
+  /**
+   * An attempt that was started ended, however it ended: its task stopped (retried or final),
+   * its launch failed. Where a per-attempt resource (a concurrency slot) is given back.
+   */
+  onAttemptEnded?(job: StoredJob): Promise<void> | void;
+  onFinished?(job: StoredJob): Promise<void> | void;
 }
 
 export interface LogQuery {

@@ -271,6 +271,9 @@ export const Schedule = z
     nextRunAt: z.iso.datetime().nullable(),
     lastRunAt: z.iso.datetime().nullable(),
     lastJobId: z.string().nullable(),
+    resumedAt: z.iso.datetime().nullable().optional().meta({
+      description: 'When the schedule was last resumed: it never fires for a time before this',
+    }),
   })
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof Schedule>;
@@ -286,6 +289,21 @@ export const Attempt = z
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
     reason: z.string().nullable(),
+    phases: z
+      .object({
+        dispatchedAt: z.iso.datetime().optional(),
+        createdAt: z.iso.datetime().optional(),
+        pullStartedAt: z.iso.datetime().optional(),
+        pullStoppedAt: z.iso.datetime().optional(),
+        startedAt: z.iso.datetime().optional(),
+        stoppingAt: z.iso.datetime().optional(),
+        stoppedAt: z.iso.datetime().optional(),
+      })
+      .optional()
+      .meta({
+        description:
+          'When the attempt went through each phase, as far as its runner tells: dispatched (runlater asked for the task), created, image pull started/stopped, started, stopping, stopped',
+      }),
   })
   .meta({ id: 'Attempt' });
 export type Attempt = z.infer<typeof Attempt>;
@@ -308,6 +326,10 @@ export const Job = z
     env: z.record(z.string(), z.string()),
     stdinBytes: z.number().int(),
     cancelRequested: z.boolean(),
+    waitingReason: z.string().nullable().meta({
+      description:
+        'Why the job is not running yet: a delay, a retry and its cause, or a task the infrastructure cannot start now; null otherwise',
+    }),
     attempts: z.array(Attempt),
   })
   .meta({ id: 'Job' });

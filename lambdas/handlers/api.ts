@@ -5,6 +5,7 @@ import { authenticate } from './http/authenticate.ts';
 import { CachingTokenStore } from './http/CachingTokenStore.ts';
 import { errorHandler } from './http/errorHandler.ts';
 import { serve } from './http/route.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { ApiEvent, ApiResult } from './http/types.ts';
 import { buildRoutes, PUBLIC_PATHS } from './routes.ts';
 import type { Runtime } from './runtime.ts';
@@ -15,7 +16,7 @@ import type { Runtime } from './runtime.ts';
  */
 export function makeApiHandler(runtime: Runtime, logger = new Logger({ serviceName: 'runlater-api' })) {
   const tokens = new CachingTokenStore(runtime.tokens);
-  const routes = buildRoutes({ ...runtime, tokens }).map((r) => ({
+  const routes = buildRoutes(withJobMetrics({ ...runtime, tokens })).map((r) => ({
     method: r.method,
     path: r.path,
     handler: serve(r),

@@ -4,6 +4,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { Dispatcher } from '../core/Dispatcher.ts';
 import { RetryLaterError } from '../core/errors.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
 const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().min(1) });
@@ -16,7 +17,7 @@ export function makeDispatcherHandler(
   runtime: Runtime,
   logger = new Logger({ serviceName: 'runlater-dispatcher' }),
 ) {
-  const dispatcher = new Dispatcher(runtime);
+  const dispatcher = new Dispatcher(withJobMetrics(runtime));
   const processor = new BatchProcessor(EventType.SQS);
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Reconciler, type ReconcileSummary, type ReconcilerOptions } from '../core/Reconciler.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */
@@ -9,7 +10,8 @@ export function makeReconcilerHandler(
   options: ReconcilerOptions = {},
   logger = new Logger({ serviceName: 'runlater-reconciler' }),
 ) {
-  const reconciler = new Reconciler({ ...runtime, recorder: new TaskStatusRecorder(runtime) }, options);
+  const observed = withJobMetrics(runtime);
+  const reconciler = new Reconciler({ ...observed, recorder: new TaskStatusRecorder(observed) }, options);
   return async (): Promise<ReconcileSummary> => {
     const summary = await reconciler.run();
     if (summary.settled || summary.redispatched || summary.timedOut)

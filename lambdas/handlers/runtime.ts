@@ -1,6 +1,7 @@
 import type {
   Clock,
   DispatchQueue,
+  JobObserver,
   JobStore,
   LogReader,
   ScheduleStore,
@@ -30,4 +31,9 @@ export interface Runtime {
   scheduleTrigger: ScheduleTrigger;
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
+  /**
+   * Hears every job transition. Unset, the handlers put the JobsFinished metric here
+   * (jobMetrics.ts: withJobMetrics); every core built on the runtime passes it on.
+   */
+  observer?: JobObserver;
 }

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { JobService } from '../core/JobService.ts';
 import { ScheduleService } from '../core/ScheduleService.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What the trigger sends: EventBridge Scheduler fills in `<aws.scheduler.scheduled-time>`. */
@@ -19,7 +20,7 @@ export function makeScheduleFireHandler(
   const schedules = new ScheduleService({
     ...runtime,
     trigger: runtime.scheduleTrigger,
-    jobs: new JobService(runtime),
+    jobs: new JobService(withJobMetrics(runtime)),
   });
   return async (event: unknown) => {
     const { schedule, scheduledTime } = ScheduleFireEvent.parse(event);

@@ -1,35 +1,35 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { isFinal } from '../core/jobStatus.ts';
+import type { TaskUpdate } from '../core/ports.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
 import { toTaskUpdate, type EcsTaskStateChangeEvent } from '../adapters/ecs/taskStateChange.ts';
+import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
-/** The namespace and metric the dashboard graphs (lib/RunLaterDashboard.ts). */
-export const METRICS = {
-  namespace: 'runlater',
-  service: 'runlater-status',
-  jobsFinished: 'JobsFinished',
-} as const;
+export { METRICS } from './jobMetrics.ts';
 
-/** Records ECS "Task State Change" events (from EventBridge, or from the local Docker runner). */
+/**
+ * Records backend-neutral task updates. The local Docker runner calls this with the updates it
+ * makes from its own knowledge; on AWS makeTaskStatusHandler feeds it ECS events.
+ */
+export function makeTaskUpdateHandler(
+  runtime: Runtime,
+  logger = new Logger({ serviceName: 'runlater-status' }),
+) {
+  const recorder = new TaskStatusRecorder(withJobMetrics(runtime));
+  return async (update: TaskUpdate): Promise<void> => {
+    const result = await recorder.record(update);
+    logger.debug('task update', { taskId: update.taskId, state: update.state, result });
+  };
+}
+
+/** Records ECS "Task State Change" events, as EventBridge delivers them on AWS. */
 export function makeTaskStatusHandler(
   runtime: Runtime,
-  logger = new Logger({ serviceName: METRICS.service }),
-  metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service }),
+  logger = new Logger({ serviceName: 'runlater-status' }),
 ) {
-  const recorder = new TaskStatusRecorder(runtime);
+  const record = makeTaskUpdateHandler(runtime, logger);
   return async (event: EcsTaskStateChangeEvent): Promise<void> => {
     const update = toTaskUpdate(event);
-    if (!update) return;
-    const result = await recorder.record(update);
-    logger.debug('task event', { taskId: update.taskId, state: update.state, result });
-    if (result !== 'recorded' || update.state !== 'stopped') return;
-    const job = await runtime.jobs.get(update.jobId);
-    if (!job || !isFinal(job.status)) return;
-    // Jobs finished, by status: one EMF line on AWS; harmless output nobody reads locally.
-    const single = metrics.singleMetric();
-    single.addDimension('status', job.status);
-    single.addMetric(METRICS.jobsFinished, MetricUnit.Count, 1);
+    if (update) await record(update);
   };
 }

@@ -12,7 +12,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { taskStateChangeEvent } from '../../lambdas/adapters/docker/taskEvents.ts';
+import { taskStateChangeEvent } from '../support/ecsEvents.ts';
 import { hashToken } from '../../lambdas/core/tokens.ts';
 import { awsRuntime } from '../../lambdas/entrypoints/awsRuntime.ts';
 import { makeApiHandler } from '../../lambdas/handlers/api.ts';

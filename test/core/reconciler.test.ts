@@ -66,8 +66,8 @@ describe('the reconciler settles what missed events leave hanging', () => {
     h.launcher.tasks.set(job.taskId!, {
       state: 'stopped',
       exitCode: 0,
-      stoppedAt: h.clock.now(),
-      stopCode: 'EssentialContainerExited',
+      cause: 'exited',
+      phases: { stoppedAt: h.clock.now() },
     });
     await reconciler.run();
     const final = await jobsApi.get(job.id);
@@ -77,7 +77,7 @@ describe('the reconciler settles what missed events leave hanging', () => {
 
   it('a task running past its timeout is stopped with the timeout reason', async () => {
     const job = await launched();
-    h.launcher.tasks.set(job.taskId!, { state: 'running', startedAt: h.clock.now() });
+    h.launcher.tasks.set(job.taskId!, { state: 'running', phases: { startedAt: h.clock.now() } });
     await reconciler.run();
     assert.deepEqual(h.launcher.stops, [], 'not before the timeout');
     assert.equal((await jobsApi.get(job.id)).status, 'running', 'the missed RUNNING is recorded');

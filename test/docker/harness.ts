@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DockerTaskLauncher } from '../../lambdas/adapters/docker/DockerTaskLauncher.ts';
-import type { EcsTaskStateChangeEvent } from '../../lambdas/adapters/ecs/taskStateChange.ts';
 import { FileStdinStore } from '../../lambdas/adapters/local/FileStdinStore.ts';
 import { LocalLogReader } from '../../lambdas/adapters/local/LocalLogReader.ts';
 import { newJobId } from '../../lambdas/core/ids.ts';
-import type { StdinRef, TaskSpec } from '../../lambdas/core/ports.ts';
+import type { StdinRef, TaskSpec, TaskUpdate } from '../../lambdas/core/ports.ts';
 import type { LogLine, Worker } from '../../lambdas/core/schemas.ts';
 import { clientTokenFor, runlaterEnv } from '../../lambdas/core/taskSpec.ts';
 import { workerFixture } from '../support/fixtures.ts';
@@ -24,11 +23,11 @@ export async function launcherHarness() {
   const dataDir = await mkdtemp(join(tmpdir(), 'runlater-docker-'));
   const stdinStore = new FileStdinStore(join(dataDir, 'stdin'));
   const logs = new LocalLogReader({ dataDir });
-  const events: EcsTaskStateChangeEvent[] = [];
+  const events: TaskUpdate[] = [];
   const launchers: DockerTaskLauncher[] = [];
 
   /** A launcher on this data directory; `onTaskEvent` may refuse events (throw) to test redelivery. */
-  function newLauncher(onTaskEvent?: (e: EcsTaskStateChangeEvent) => Promise<void>): DockerTaskLauncher {
+  function newLauncher(onTaskEvent?: (e: TaskUpdate) => Promise<void>): DockerTaskLauncher {
     const launcher = new DockerTaskLauncher({
       dataDir,
       stdinStore,
@@ -69,10 +68,10 @@ export async function launcherHarness() {
   }
 
   function event(taskId: string, lastStatus: 'RUNNING' | 'STOPPED', timeoutMs = 30_000) {
-    return waitFor(
-      () => events.find((e) => e.detail.taskArn === taskId && e.detail.lastStatus === lastStatus),
-      { timeoutMs, message: `${lastStatus} of ${taskId}` },
-    );
+    return waitFor(() => events.find((e) => e.taskId === taskId && e.state === lastStatus.toLowerCase()), {
+      timeoutMs,
+      message: `${lastStatus} of ${taskId}`,
+    });
   }
 
   async function lines(taskId: string, stream: 'stdout' | 'stderr' | 'all' = 'all'): Promise<LogLine[]> {

@@ -4,7 +4,6 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { toTaskUpdate } from '../../lambdas/adapters/ecs/taskStateChange.ts';
 import { logFileFor } from '../../lambdas/adapters/local/LocalLogReader.ts';
 import { TIMEOUT_STOP_REASON } from '../../lambdas/core/taskSpec.ts';
 import { ensureTestImages } from '../support/images.ts';
@@ -41,12 +40,12 @@ describe('DockerTaskLauncher after a restart', () => {
     await h.event(taskId, 'RUNNING');
     await first.close();
     await waitFor(async () => (await containerStatus(taskId)) === 'exited', { message: 'the job to exit' });
-    assert.equal(h.events.filter((e) => e.detail.lastStatus === 'STOPPED').length, 0);
+    assert.equal(h.events.filter((e) => e.state === 'stopped').length, 0);
 
     await h.newLauncher().recover();
     const stopped = await h.event(taskId, 'STOPPED');
-    assert.equal(stopped.detail.containers?.[0]?.exitCode, 5);
-    assert.equal(stopped.detail.stopCode, 'EssentialContainerExited');
+    assert.equal(stopped.exitCode, 5);
+    assert.equal(stopped.cause, 'exited');
     assert.equal((await h.output(taskId, 'stdout')).toString(), 'done\n');
     await h.waitGone(taskId);
     await access(logFileFor(h.dataDir, taskId));
@@ -63,9 +62,9 @@ describe('DockerTaskLauncher after a restart', () => {
     await h.newLauncher().recover();
     await h.event(taskId, 'RUNNING');
     const stopped = await h.event(taskId, 'STOPPED', 20_000);
-    assert.equal(stopped.detail.stopCode, 'UserInitiated');
-    assert.ok(stopped.detail.stoppedReason?.startsWith(TIMEOUT_STOP_REASON));
-    const ranMs = Date.parse(stopped.detail.stoppedAt!) - Date.parse(running.detail.startedAt!);
+    assert.equal(stopped.cause, 'stopped-by-request');
+    assert.ok(stopped.reason?.startsWith(TIMEOUT_STOP_REASON));
+    const ranMs = stopped.phases!.stoppedAt!.getTime() - running.phases!.startedAt!.getTime();
     assert.ok(ranMs >= 3000 && ranMs < 10_000, `ran ${ranMs} ms`);
   });
 
@@ -79,14 +78,14 @@ describe('DockerTaskLauncher after a restart', () => {
 
     await h.newLauncher().recover();
     const stopped = await h.event(taskId, 'STOPPED');
-    assert.equal(stopped.detail.stopCode, 'UserInitiated');
-    assert.equal(stopped.detail.stoppedReason, 'runlater: cancelled');
+    assert.equal(stopped.cause, 'stopped-by-request');
+    assert.equal(stopped.reason, 'runlater: cancelled');
   });
 
   it('keeps a container whose STOPPED event was refused, and reports it again later', async () => {
     let refused = 0;
     const refusing = h.newLauncher(async (e) => {
-      if (e.detail.lastStatus === 'STOPPED') {
+      if (e.state === 'stopped') {
         refused++;
         throw new Error('the status handler is down');
       }
@@ -97,7 +96,7 @@ describe('DockerTaskLauncher after a restart', () => {
     assert.equal(await containerStatus(taskId), 'exited');
 
     await h.newLauncher().recover();
-    assert.equal((await h.event(taskId, 'STOPPED')).detail.containers?.[0]?.exitCode, 0);
+    assert.equal((await h.event(taskId, 'STOPPED')).exitCode, 0);
     assert.equal((await h.output(taskId, 'stdout')).toString(), 'kept\n');
     await h.waitGone(taskId);
   });
@@ -111,10 +110,10 @@ describe('DockerTaskLauncher after a restart', () => {
 
     await h.newLauncher().recover();
     const stopped = await h.event(taskId, 'STOPPED');
-    assert.equal(stopped.detail.stopCode, 'TaskFailedToStart');
+    assert.ok(['start-failed', 'infrastructure'].includes(stopped.cause!), stopped.cause);
   });
 
-  it("reports a container that cannot start as TaskFailedToStart, with Docker's reason", async () => {
+  it("reports a container that cannot start as a start failure, with Docker's reason", async () => {
     // As a crash between create and start leaves one, with an entrypoint runc cannot exec.
     const spec = h.spec({});
     const taskId = `runlater-${spec.clientToken}`;
@@ -136,9 +135,9 @@ describe('DockerTaskLauncher after a restart', () => {
     ]);
     await h.newLauncher().recover();
     const stopped = await h.event(taskId, 'STOPPED');
-    assert.equal(stopped.detail.stopCode, 'TaskFailedToStart');
-    assert.match(stopped.detail.stoppedReason ?? '', /^CannotStartContainerError: .*no such file/);
-    assert.equal(toTaskUpdate(stopped)?.exitCode, null);
+    assert.equal(stopped.cause, 'start-failed');
+    assert.match(stopped.reason ?? '', /^CannotStartContainerError: .*no such file/);
+    assert.equal(stopped.exitCode, null);
     await h.waitGone(taskId);
   });
 

@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DockerTaskLauncher } from '../../lambdas/adapters/docker/DockerTaskLauncher.ts';
-import type { EcsTaskStateChangeEvent } from '../../lambdas/adapters/ecs/taskStateChange.ts';
 import { FileStdinStore } from '../../lambdas/adapters/local/FileStdinStore.ts';
 import { logFileFor } from '../../lambdas/adapters/local/LocalLogReader.ts';
-import type { TaskSpec } from '../../lambdas/core/ports.ts';
+import type { TaskSpec, TaskUpdate } from '../../lambdas/core/ports.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import { workerFixture } from '../support/fixtures.ts';
 import { ensureTestImages } from '../support/images.ts';
@@ -20,7 +19,7 @@ const run = promisify(execFile);
 /** The Docker runner on its own: what it tells the status handler, and what it leaves in Docker. */
 describe('the Docker runner', () => {
   let dataDir = '';
-  const events: EcsTaskStateChangeEvent[] = [];
+  const events: TaskUpdate[] = [];
   const launchers: DockerTaskLauncher[] = [];
   let n = 0;
 
@@ -42,7 +41,7 @@ describe('the Docker runner', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  function launcher(onTaskEvent = async (e: EcsTaskStateChangeEvent) => void events.push(e)) {
+  function launcher(onTaskEvent = async (e: TaskUpdate) => void events.push(e)) {
     const l = new DockerTaskLauncher({
       dataDir,
       stdinStore: new FileStdinStore(join(dataDir, 'stdin')),
@@ -68,20 +67,18 @@ describe('the Docker runner', () => {
 
   const stoppedEvent = (taskId: string) =>
     waitFor(`the STOPPED event of ${taskId}`, () =>
-      events.find((e) => e.detail.taskArn === taskId && e.detail.lastStatus === 'STOPPED'),
+      events.find((e) => e.taskId === taskId && e.state === 'stopped'),
     );
 
-  it('reports a missing image as a task that failed to start, as ECS does', async () => {
+  it('reports an unreachable registry as a task that did not run, for a reason that may pass', async () => {
     const { taskId } = await launcher().launch(
       spec({ image: 'localhost:1/runlater-test/missing:1', command: undefined }),
     );
     const stopped = await stoppedEvent(taskId);
-    assert.equal(stopped.detail.stopCode, 'TaskFailedToStart');
-    assert.match(
-      stopped.detail.stoppedReason ?? '',
-      /^CannotPullContainerError: localhost:1\/runlater-test\/missing:1/,
-    );
-    assert.equal(stopped.detail.containers?.[0]?.exitCode, undefined);
+    // No registry answers on localhost:1: a pull that may work later, retried as infrastructure.
+    assert.equal(stopped.cause, 'infrastructure');
+    assert.match(stopped.reason ?? '', /^CannotPullContainerError: localhost:1\/runlater-test\/missing:1/);
+    assert.equal(stopped.exitCode, null);
   });
 
   it('launching one attempt twice runs one container', async () => {
@@ -97,13 +94,11 @@ describe('the Docker runner', () => {
   it('stop() ends the task with UserInitiated and the reason given', async () => {
     const l = launcher();
     const { taskId } = await l.launch(spec({ command: ['sleep', '30'] }));
-    await waitFor('RUNNING', () =>
-      events.find((e) => e.detail.taskArn === taskId && e.detail.lastStatus === 'RUNNING'),
-    );
+    await waitFor('RUNNING', () => events.find((e) => e.taskId === taskId && e.state === 'running'));
     await l.stop(taskId, 'runlater: cancelled');
     const stopped = await stoppedEvent(taskId);
-    assert.equal(stopped.detail.stopCode, 'UserInitiated');
-    assert.equal(stopped.detail.stoppedReason, 'runlater: cancelled');
+    assert.equal(stopped.cause, 'stopped-by-request');
+    assert.equal(stopped.reason, 'runlater: cancelled');
   });
 
   it('a task that ended while nobody watched is reported, saved and removed by recover()', async () => {
@@ -116,7 +111,7 @@ describe('the Docker runner', () => {
     await crashed.close();
     await launcher().recover();
     const stopped = await stoppedEvent(taskId);
-    assert.equal(stopped.detail.containers?.[0]?.exitCode, 4);
+    assert.equal(stopped.exitCode, 4);
     assert.match(await readFile(logFileFor(dataDir, taskId), 'utf8'), /"text":"survived"/);
     await waitFor('the container to be removed', async () => {
       const { stdout } = await run('docker', ['ps', '-aq', '--filter', `name=^${taskId}$`]);

@@ -20,6 +20,7 @@ export function jobFixture(over: Partial<Job> = {}): Job {
     env: {},
     stdinBytes: 0,
     cancelRequested: false,
+    waitingReason: null,
     attempts: [],
     ...over,
   };

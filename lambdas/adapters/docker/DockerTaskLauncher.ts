@@ -1,8 +1,15 @@
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
-import type { StdinStore, TaskDescription, TaskLauncher, TaskSpec } from '../../core/ports.ts';
+import {
+  TaskStopCause,
+  type StdinStore,
+  type TaskDescription,
+  type TaskLauncher,
+  type TaskSpec,
+  type TaskUpdate,
+} from '../../core/ports.ts';
 import { startedByFor, TIMEOUT_STOP_REASON } from '../../core/taskSpec.ts';
-import type { EcsTaskStateChangeEvent } from '../ecs/taskStateChange.ts';
+import { pullFailureCause } from '../startFailure.ts';
 import { LABEL, taskIdFor } from './containerConfig.ts';
 import {
   describeStopped,
@@ -15,15 +22,15 @@ import {
   unavailableAsRetry,
 } from './docker.ts';
 import { demuxDockerLogs } from './dockerLogs.ts';
-import { StartFailure, TaskContainerFactory } from './TaskContainerFactory.ts';
-import { taskStateChangeEvent, type LocalTaskState } from './taskEvents.ts';
+import { PULL_FAILURE, StartFailure, TaskContainerFactory } from './TaskContainerFactory.ts';
+import { toTaskUpdate, type LocalTaskState } from './taskEvents.ts';
 import { TaskFiles, type EndedTask } from './taskFiles.ts';
 import { Timers } from './Timers.ts';
 
 export interface DockerTaskLauncherOptions {
   dataDir: string;
-  /** Receives the task's ECS-shaped events; a STOPPED event is sent again until this resolves. */
-  onTaskEvent: (event: EcsTaskStateChangeEvent) => Promise<void>;
+  /** Receives the task's updates (running, stopped); a stopped one is sent again until this resolves. */
+  onTaskEvent: (update: TaskUpdate) => Promise<void>;
   stdinStore: StdinStore;
   docker?: Docker;
   busyboxPath?: string;
@@ -35,7 +42,7 @@ const RETRY_MS = 5000;
 
 /**
  * Runs tasks in Docker the way the Fargate task definition runs them (see containerConfig.ts) and
- * reports them with ECS "Task State Change" events.
+ * reports them as backend-neutral task updates, from what Docker tells of each container.
  *
  * Containers outlive this process. A container is removed only once its output is saved and its
  * STOPPED event accepted, so a crash at any point loses nothing: recover() takes everything up
@@ -86,7 +93,11 @@ export class DockerTaskLauncher implements TaskLauncher {
       } catch (err) {
         if (statusOf(err) === 409) return { taskId }; // a racing launch of the same attempt made it
         if (!(err instanceof StartFailure)) throw err;
-        await this.failedToStart(taskId, spec, err.message);
+        // A pull that failed may pass (a registry down); a refused container config will not.
+        const cause = err.message.startsWith(PULL_FAILURE)
+          ? pullFailureCause(err.message)
+          : TaskStopCause.StartFailed;
+        await this.failedToStart(taskId, spec, err.message, cause);
         return { taskId };
       }
       await this.start(taskId);
@@ -158,12 +169,17 @@ export class DockerTaskLauncher implements TaskLauncher {
       await this.docker.getContainer(taskId).start();
     } catch (err) {
       if (isUnreachable(err)) throw err;
-      if (statusOf(err) !== 304) return void this.finish(taskId); // reports TaskFailedToStart with Docker's error
+      if (statusOf(err) !== 304) return void this.finish(taskId); // reports start-failed with Docker's error
     }
     this.watch(taskId);
   }
 
-  private async failedToStart(taskId: string, spec: TaskSpec, reason: string): Promise<void> {
+  private async failedToStart(
+    taskId: string,
+    spec: TaskSpec,
+    reason: string,
+    cause: TaskStopCause,
+  ): Promise<void> {
     const now = new Date().toISOString();
     const ended: EndedTask = {
       taskId,
@@ -171,7 +187,7 @@ export class DockerTaskLauncher implements TaskLauncher {
       lastStatus: 'STOPPED',
       createdAt: now,
       stoppedAt: now,
-      stopCode: 'TaskFailedToStart',
+      cause,
       stoppedReason: reason,
       reported: false,
     };
@@ -289,7 +305,7 @@ export class DockerTaskLauncher implements TaskLauncher {
   }
 
   private emit(state: LocalTaskState): Promise<void> {
-    return this.options.onTaskEvent(taskStateChangeEvent(state));
+    return this.options.onTaskEvent(toTaskUpdate(state));
   }
 
   private inspect(taskId: string): Promise<Docker.ContainerInspectInfo | undefined> {

@@ -10,6 +10,9 @@ import { dockerMessage, isUnreachable, statusOf } from './docker.ts';
  */
 export class StartFailure extends Error {}
 
+/** How a StartFailure of the image's pull begins (the runner tells pulls that may pass from the rest). */
+export const PULL_FAILURE = 'CannotPullContainerError';
+
 /**
  * Makes the container of one attempt: pulls the image if it is not here, fills the shim directory
  * (busybox, shim.sh, the job's stdin), and creates the container (not started).
@@ -45,8 +48,7 @@ export class TaskContainerFactory {
       return await this.docker.getImage(name).inspect();
     } catch (err) {
       if (isUnreachable(err)) throw err;
-      if (statusOf(err) !== 404)
-        throw new StartFailure(`CannotPullContainerError: ${name}: ${dockerMessage(err)}`);
+      if (statusOf(err) !== 404) throw new StartFailure(`${PULL_FAILURE}: ${name}: ${dockerMessage(err)}`);
     }
     try {
       const progress = await this.docker.pull(name);
@@ -56,7 +58,7 @@ export class TaskContainerFactory {
       return await this.docker.getImage(name).inspect();
     } catch (err) {
       if (isUnreachable(err)) throw err;
-      throw new StartFailure(`CannotPullContainerError: ${name}: ${dockerMessage(err)}`);
+      throw new StartFailure(`${PULL_FAILURE}: ${name}: ${dockerMessage(err)}`);
     }
   }
 

@@ -2,8 +2,8 @@ import type Docker from 'dockerode';
 import { RetryLaterError } from '../../core/errors.ts';
 import { startedByFor } from '../../core/taskSpec.ts';
 import { LABEL } from './containerConfig.ts';
-import type { TaskDescription } from '../../core/ports.ts';
-import type { LocalTaskState } from './taskEvents.ts';
+import { TaskStopCause, type TaskDescription } from '../../core/ports.ts';
+import { toTaskUpdate, type LocalTaskState } from './taskEvents.ts';
 
 /** The HTTP status of a Docker API error (404 no such container, 304 already so, 409 conflict). */
 export function statusOf(err: unknown): number | undefined {
@@ -46,24 +46,31 @@ export function hasStarted(info: Docker.ContainerInspectInfo): boolean {
   return Date.parse(info.State.StartedAt) > 0;
 }
 
-/** How an exited container's task ended, in ECS's terms. `stopReason` is runlater's, when it stopped it. */
+/** How an exited container's task ended. `stopReason` is runlater's, when it stopped it. */
 export function howItEnded(
   info: Docker.ContainerInspectInfo,
   stopReason: string | undefined,
-): Pick<LocalTaskState, 'exitCode' | 'stopCode' | 'stoppedReason' | 'containerReason'> {
+): Pick<LocalTaskState, 'exitCode' | 'cause' | 'stoppedReason'> {
   const s = info.State;
   if (!hasStarted(info)) {
-    if (stopReason !== undefined) return { stopCode: 'UserInitiated', stoppedReason: stopReason };
+    if (stopReason !== undefined) return { cause: TaskStopCause.StoppedByRequest, stoppedReason: stopReason };
+    // Docker refused to start what it created (no such executable, a bad mount): the job's setup.
     return {
-      stopCode: 'TaskFailedToStart',
+      cause: TaskStopCause.StartFailed,
       stoppedReason: `CannotStartContainerError: ${s.Error || 'the container could not be started'}`,
     };
   }
+  if (s.OOMKilled)
+    return {
+      exitCode: s.ExitCode,
+      cause: TaskStopCause.OutOfMemory,
+      stoppedReason:
+        stopReason ?? 'OutOfMemoryError: the container was killed for using more memory than its limit',
+    };
   return {
     exitCode: s.ExitCode,
-    stopCode: stopReason !== undefined ? 'UserInitiated' : 'EssentialContainerExited',
-    stoppedReason: stopReason ?? 'Essential container in task exited',
-    ...(s.OOMKilled ? { containerReason: 'OutOfMemoryError: Container killed due to memory usage' } : {}),
+    cause: stopReason !== undefined ? TaskStopCause.StoppedByRequest : TaskStopCause.Exited,
+    stoppedReason: stopReason ?? 'the container exited',
   };
 }
 
@@ -86,15 +93,15 @@ export function taskState(
   };
 }
 
-/** A stopped task as describe() tells it, from the state its STOPPED event carries. */
+/** A stopped task as describe() tells it, from the state its stop report carries. */
 export function describeStopped(state: LocalTaskState): TaskDescription {
+  const { exitCode, cause, reason, phases } = toTaskUpdate(state);
   return {
     state: 'stopped',
-    exitCode: state.exitCode ?? null,
-    ...(state.startedAt ? { startedAt: new Date(state.startedAt) } : {}),
-    ...(state.stoppedAt ? { stoppedAt: new Date(state.stoppedAt) } : {}),
-    ...(state.stopCode ? { stopCode: state.stopCode } : {}),
-    ...(state.stoppedReason ? { reason: state.stoppedReason } : {}),
+    exitCode: exitCode ?? null,
+    ...(cause ? { cause } : {}),
+    ...(reason ? { reason } : {}),
+    phases: phases ?? {},
   };
 }
 

@@ -1,51 +1,58 @@
-import { JOB_CONTAINER_NAME, type EcsTaskStateChangeEvent } from '../ecs/taskStateChange.ts';
+import { TaskStopCause, type TaskPhases, type TaskUpdate } from '../../core/ports.ts';
+import { parseStartedBy } from '../../core/taskSpec.ts';
+import { pullFailureCause } from '../startFailure.ts';
 
-/** What the runner knows of a task when it reports on it. */
+/** What the runner knows of a task when it reports on it (also what it keeps of an ended task). */
 export interface LocalTaskState {
   taskId: string;
+  /** `jobId.attempt`, as the container's labels name them. */
   startedBy: string;
   lastStatus: 'RUNNING' | 'STOPPED';
   createdAt?: string;
   startedAt?: string;
   stoppedAt?: string;
   exitCode?: number;
-  stopCode?: 'EssentialContainerExited' | 'UserInitiated' | 'TaskFailedToStart';
+  /** Why it stopped, in runlater's words. */
+  cause?: TaskStopCause;
   stoppedReason?: string;
-  /** What happened to the job's container itself, as ECS puts it (e.g. OutOfMemoryError: ...). */
+  /**
+   * Ended-task records written before `cause` existed carry ECS's stop code and the container's
+   * reason instead; read by toTaskUpdate so that tasks ended before an upgrade still report right.
+   */
+  stopCode?: string;
   containerReason?: string;
 }
 
-/** An EventBridge "ECS Task State Change" event, as ECS would send it for the same task. */
-export function taskStateChangeEvent(state: LocalTaskState): EcsTaskStateChangeEvent {
-  const now = new Date().toISOString();
-  return {
-    version: '0',
-    id: `${state.taskId}-${state.lastStatus}`,
-    'detail-type': 'ECS Task State Change',
-    source: 'aws.ecs',
-    account: '000000000000',
-    time: now,
-    region: 'local',
-    resources: [state.taskId],
-    detail: {
-      taskArn: state.taskId,
-      clusterArn: 'arn:aws:ecs:local:000000000000:cluster/runlater-dev',
-      lastStatus: state.lastStatus,
-      desiredStatus: state.lastStatus === 'RUNNING' ? 'RUNNING' : 'STOPPED',
-      startedBy: state.startedBy,
-      ...(state.createdAt ? { createdAt: state.createdAt } : {}),
-      ...(state.startedAt ? { startedAt: state.startedAt } : {}),
-      ...(state.stoppedAt ? { stoppedAt: state.stoppedAt } : {}),
-      ...(state.stopCode ? { stopCode: state.stopCode } : {}),
-      ...(state.stoppedReason ? { stoppedReason: state.stoppedReason } : {}),
-      containers: [
-        {
-          name: JOB_CONTAINER_NAME,
-          lastStatus: state.lastStatus,
-          ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
-          ...(state.containerReason ? { reason: state.containerReason } : {}),
-        },
-      ],
-    },
+/** The backend-neutral update the Docker runner reports for a task, from what it knows itself. */
+export function toTaskUpdate(state: LocalTaskState): TaskUpdate {
+  const owner = parseStartedBy(state.startedBy);
+  if (!owner) throw new Error(`task ${state.taskId} is not a runlater task (${state.startedBy})`);
+  const phases: TaskPhases = {
+    ...(state.createdAt ? { createdAt: new Date(state.createdAt) } : {}),
+    ...(state.startedAt ? { startedAt: new Date(state.startedAt) } : {}),
+    ...(state.stoppedAt ? { stoppedAt: new Date(state.stoppedAt) } : {}),
   };
+  const base = {
+    taskId: state.taskId,
+    jobId: owner.jobId,
+    attempt: owner.attempt,
+    phases,
+    at: phases.stoppedAt ?? phases.startedAt ?? new Date(),
+  };
+  if (state.lastStatus === 'RUNNING') return { ...base, state: 'running' };
+  const reason = [state.stoppedReason, state.containerReason].filter(Boolean).join(': ') || undefined;
+  return {
+    ...base,
+    state: 'stopped',
+    exitCode: state.exitCode ?? null,
+    cause: state.cause ?? legacyCause(state, reason ?? ''),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+function legacyCause(state: LocalTaskState, reason: string): TaskStopCause {
+  if (state.stopCode === 'TaskFailedToStart') return pullFailureCause(reason);
+  if (/OutOfMemoryError/.test(reason)) return TaskStopCause.OutOfMemory;
+  if (state.stopCode === 'UserInitiated') return TaskStopCause.StoppedByRequest;
+  return state.exitCode !== undefined ? TaskStopCause.Exited : TaskStopCause.Lost;
 }

@@ -10,7 +10,13 @@ import { RetryLaterError } from '../../core/errors.ts';
 import type { StdinStore, TaskDescription, TaskLauncher, TaskSpec } from '../../core/ports.ts';
 import { envPairs } from '../../core/schemas.ts';
 import { startedByFor } from '../../core/taskSpec.ts';
-import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME } from './taskStateChange.ts';
+import {
+  ecsPhases,
+  INIT_CONTAINER_NAME,
+  JOB_CONTAINER_NAME,
+  stopCause,
+  stopReason,
+} from './taskStateChange.ts';
 import { familyFor } from './EcsTaskDefinitions.ts';
 
 /** ECS caps a RunTask's overrides at 8192 characters in all. */
@@ -124,13 +130,14 @@ export class EcsTaskLauncher implements TaskLauncher {
         : ['RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING'].includes(task.lastStatus ?? '')
           ? 'running'
           : 'pending';
+    const exitCode = typeof job?.exitCode === 'number' ? job.exitCode : null;
+    const reason = stopReason(task.stoppedReason, job?.reason);
+    const phases = ecsPhases(task);
     return {
       state,
-      ...(task.startedAt ? { startedAt: task.startedAt } : {}),
-      ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
-      ...(state === 'stopped' ? { exitCode: typeof job?.exitCode === 'number' ? job.exitCode : null } : {}),
-      ...(task.stopCode ? { stopCode: task.stopCode } : {}),
-      ...(task.stoppedReason ? { reason: [task.stoppedReason, job?.reason].filter(Boolean).join(': ') } : {}),
+      ...(Object.keys(phases).length > 0 ? { phases } : {}),
+      ...(state === 'stopped' ? { exitCode, cause: stopCause(task.stopCode, reason ?? '', exitCode) } : {}),
+      ...(reason ? { reason } : {}),
     };
   }
 }

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConflictError, NotFoundError, TransitionConflictError } from '../../../lambdas/core/errors.ts';
+import { newJobId } from '../../../lambdas/core/ids.ts';
+import { JobStatus } from '../../../lambdas/core/jobStatus.ts';
+import type { JobStore, StoredJob } from '../../../lambdas/core/ports.ts';
+import { DEFAULT_RETRY } from '../../../lambdas/core/retryPolicy.ts';
+
+/** What a store implementation gives the suite: a fresh store, and how to let it go. */
+export interface JobStoreSubject {
+  store: JobStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The JobStore contract every implementation must keep: what the core's transitions rely on
+ * (one conditional write that either applies or reports the job as it is), listing newest first
+ * with cursors that cover everything once, and idempotency claims taken once.
+ */
+export function jobStoreConformance(name: string, open: () => Promise<JobStoreSubject>): void {
+  describe(`JobStore conformance: ${name}`, () => {
+    let subject: JobStoreSubject;
+    let store: JobStore;
+    let n = 0;
+    before(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    after(() => subject.close());
+
+    /** A job of its own worker, so tests do not see each other's jobs. */
+    function job(over: Partial<StoredJob> = {}, at = Date.now()): StoredJob {
+      const iso = new Date(at).toISOString();
+      return {
+        id: newJobId(at),
+        worker: `conf-${++n}`,
+        status: JobStatus.Queued,
+        attempt: 0,
+        maxAttempts: 1,
+        exitCode: null,
+        error: null,
+        createdAt: iso,
+        updatedAt: iso,
+        runAt: iso,
+        startedAt: null,
+        finishedAt: null,
+        timeoutSeconds: 60,
+        env: { A: 'b' },
+        stdinBytes: 1,
+        cancelRequested: false,
+        waitingReason: null,
+        attempts: [],
+        stdin: { bytes: 1, inlineBase64: 'eA==' },
+        retry: DEFAULT_RETRY,
+        taskId: null,
+        ...over,
+      };
+    }
+
+    it('gives back what it was given, and nothing for an unknown id', async () => {
+      const j = job({ env: { 'x.y': 'α β', EMPTY: '' } });
+      await store.create(j);
+      assert.deepEqual(await store.get(j.id), j);
+      assert.equal(await store.get(newJobId()), undefined);
+    });
+
+    it('refuses a second job with the same id, keeping the first', async () => {
+      const j = job();
+      await store.create(j);
+      await assert.rejects(store.create({ ...j, env: { OTHER: '1' } }), ConflictError);
+      assert.deepEqual((await store.get(j.id))?.env, j.env);
+    });
+
+    it('applies a write whose condition holds, and returns the job as written', async () => {
+      const j = job();
+      await store.create(j);
+      const written = await store.update(
+        j.id,
+        { status: [JobStatus.Queued], attempt: 0, taskId: null },
+        { status: JobStatus.Starting, attempt: 1, waitingReason: null },
+      );
+      assert.equal(written.status, JobStatus.Starting);
+      assert.equal(written.attempt, 1);
+      assert.deepEqual(await store.get(j.id), written);
+    });
+
+    for (const [what, condition] of [
+      ['status', { status: [JobStatus.Running] }],
+      ['attempt', { status: [JobStatus.Queued], attempt: 3 }],
+      ['task', { status: [JobStatus.Queued], taskId: 'task-1' }],
+    ] as const) {
+      it(`changes nothing when the ${what} does not match, and reports the job as it is`, async () => {
+        const j = job();
+        await store.create(j);
+        const err = await store.update(j.id, condition, { status: JobStatus.Failed }).then(
+          () => assert.fail('the write applied'),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof TransitionConflictError, String(err));
+        assert.deepEqual(err.current, j);
+        assert.deepEqual(await store.get(j.id), j);
+      });
+    }
+
+    it('requires no task when the condition says taskId: null', async () => {
+      const j = job({ status: JobStatus.Starting, attempt: 1, taskId: 'task-a' });
+      await store.create(j);
+      await assert.rejects(
+        store.update(j.id, { status: [JobStatus.Starting], taskId: null }, { taskId: 'task-b' }),
+        TransitionConflictError,
+      );
+      assert.equal((await store.get(j.id))?.taskId, 'task-a');
+    });
+
+    it('of two racing writes with the same condition, exactly one applies', async () => {
+      const j = job();
+      await store.create(j);
+      const results = await Promise.allSettled(
+        ['a', 'b', 'c'].map((t) =>
+          store.update(
+            j.id,
+            { status: [JobStatus.Queued], attempt: 0 },
+            {
+              status: JobStatus.Starting,
+              attempt: 1,
+              taskId: t,
+            },
+          ),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results)
+        if (r.status === 'rejected') assert.ok(r.reason instanceof TransitionConflictError);
+    });
+
+    it('reports a write to an unknown job as not found', async () => {
+      await assert.rejects(
+        store.update(newJobId(), { status: [JobStatus.Queued] }, { status: JobStatus.Failed }),
+        NotFoundError,
+      );
+    });
+
+    it('lists by worker and status, newest first, and its cursors cover every job once', async () => {
+      const worker = `conf-list-${++n}`;
+      const base = Date.now() - 60_000;
+      const made: StoredJob[] = [];
+      for (let i = 0; i < 7; i++) made.push(job({ worker }, base + i * 1000));
+      for (const j of made) await store.create(j);
+      await store.update(made[2]!.id, { status: [JobStatus.Queued] }, { status: JobStatus.Running });
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const out = await store.list({ worker, limit: 3, ...(cursor ? { cursor } : {}) });
+        assert.ok(out.jobs.length <= 3);
+        seen.push(...out.jobs.map((j) => j.id));
+        cursor = out.nextCursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual(seen, made.map((j) => j.id).reverse());
+
+      const running = await store.list({ worker, status: JobStatus.Running, limit: 10 });
+      assert.deepEqual(
+        running.jobs.map((j) => j.id),
+        [made[2]!.id],
+      );
+    });
+
+    it('gives an idempotency key to the first claim only, and tells later ones what it was', async () => {
+      const key = `conf-key-${++n}`;
+      assert.equal(await store.claimIdempotencyKey(key, { jobId: 'j1', requestHash: 'h1' }), undefined);
+      assert.deepEqual(await store.claimIdempotencyKey(key, { jobId: 'j2', requestHash: 'h2' }), {
+        jobId: 'j1',
+        requestHash: 'h1',
+      });
+    });
+  });
+}
