@@ -22,6 +22,7 @@ import { TABLES, TABLE_ENV } from '../lambdas/adapters/dynamodb/tables.ts';
 import { stageShimImageContext } from './shimImage.ts';
 import { RunLaterDashboard } from './RunLaterDashboard.ts';
 import { acknowledgeNagFindings } from './nagAcknowledgements.ts';
+import { consoleBundlingHooks, routeConsole } from './webConsole.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -239,6 +240,8 @@ export class RunLater extends Construct {
           sourceMap: true,
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+          // The API function also serves the web console's files.
+          ...(name === 'api' ? { commandHooks: consoleBundlingHooks } : {}),
         },
       });
     };
@@ -326,11 +329,9 @@ export class RunLater extends Construct {
       }),
     };
     // The API function checks bearer tokens itself (401 for a wrong one, as the contract says).
-    this.api.addRoutes({
-      path: '/{proxy+}',
-      methods: [apigw.HttpMethod.ANY],
-      integration: new HttpLambdaIntegration('ApiIntegration', this.functions.api),
-    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.functions.api);
+    this.api.addRoutes({ path: '/{proxy+}', methods: [apigw.HttpMethod.ANY], integration });
+    routeConsole(this.api, integration);
     this.apiUrl = `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
 
     acknowledgeNagFindings(this, { executionRole, schedulerGroup, vpc: ownVpc ? vpc : undefined });

@@ -86,7 +86,7 @@ export function acknowledgeNagFindings(
   ack(
     runlater.api,
     'AwsSolutions-APIG4',
-    'The API function checks bearer tokens (stored as hashes) itself, so that a wrong token is a 401 as the API contract says; health and openapi.json are public by design',
+    'The API function checks bearer tokens (stored as hashes) itself, so that a wrong token is a 401 as the API contract says; health, openapi.json and the files of the web console are public by design',
   );
   if (parts.vpc)
     ack(

@@ -7,12 +7,14 @@ import { errorHandler } from './http/errorHandler.ts';
 import { serve } from './http/route.ts';
 import { withJobMetrics } from './jobMetrics.ts';
 import type { ApiEvent, ApiResult } from './http/types.ts';
+import { webConsole } from './http/webConsole.ts';
 import { buildRoutes, PUBLIC_PATHS } from './routes.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
  * The HTTP API as one Lambda handler (API Gateway HTTP API, payload format 2.0): errors are mapped
- * to the API's error shape, the bearer token is checked, then the route runs (and checks scopes).
+ * to the API's error shape, the web console's files are served, the bearer token is checked, then the
+ * route runs (and checks scopes).
  */
 export function makeApiHandler(runtime: Runtime, logger = new Logger({ serviceName: 'runlater-api' })) {
   const tokens = new CachingTokenStore(runtime.tokens);
@@ -23,6 +25,7 @@ export function makeApiHandler(runtime: Runtime, logger = new Logger({ serviceNa
   }));
   return middy<ApiEvent, ApiResult>()
     .use(errorHandler(logger))
+    .use(webConsole())
     .use(authenticate(tokens, PUBLIC_PATHS))
     .handler(httpRouterHandler(routes));
 }
