@@ -27,6 +27,15 @@ describe('npx cdk synth', () => {
       assert.ok(Object.keys(template.Resources).length > 50);
       const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
       assert.equal(manifest.missing, undefined, 'no context lookup was needed');
+      // The API function's bundle carries the web console it serves at `/` (lib/webConsole.ts).
+      const api = Object.values<any>(template.Resources).find(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === 'runlater: the HTTP API',
+      );
+      const bundle = join(out, `asset.${api.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+      const page = await readFile(join(bundle, 'console', 'index.html'), 'utf8');
+      const script = /<script type="module" crossorigin src="\.\/(assets\/[\w.-]+\.js)"/.exec(page)?.[1];
+      assert.ok(script, 'the page loads its script from the bundle');
+      assert.ok((await readFile(join(bundle, 'console', script), 'utf8')).length > 1000);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

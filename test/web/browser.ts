@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
@@ -19,9 +21,12 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'web');
+const ROOT = join(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'web');
 
+/** `npm test` builds the console first; a run of these files alone builds it here if it is out of date. */
 export async function launchBrowser(): Promise<Browser> {
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs'), '--if-stale']);
   await mkdir(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
 }
@@ -57,11 +62,11 @@ export async function openPage(
   });
   page.on('pageerror', (e) => watch.errors.push(e.message));
   await page.exposeFunction('__reportViolation', (v: string) => watch.violations.push(v));
+  // Runs in the page (the test's tsconfig has no DOM types, hence globalThis).
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      (window as unknown as { __reportViolation(v: string): void }).__reportViolation(
-        `${e.violatedDirective} ${e.blockedURI}`,
-      ),
+    const w = globalThis as any;
+    w.document.addEventListener('securitypolicyviolation', (e: any) =>
+      w.__reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
     );
   });
   return { context, page, watch };

@@ -30,11 +30,16 @@ describe('the web console in a real browser', () => {
   });
 
   async function queue(script: string, env?: Record<string, string>): Promise<string> {
-    const res = await server.api('POST', '/v1/jobs', { worker: 'sh', stdin: script, ...(env ? { env } : {}) });
+    const res = await server.api('POST', '/v1/jobs', {
+      worker: 'sh',
+      stdin: script,
+      ...(env ? { env } : {}),
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     return res.body.id;
   }
-  const nav = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name });
+  const nav = (name: string) =>
+    page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name });
   const jobStatus = () => page.locator('h1 .status');
   const streamText = (stream: 'stdout' | 'stderr') =>
     page.locator(`.line[data-stream="${stream}"] .text`).allTextContents();
@@ -68,18 +73,20 @@ describe('the web console in a real browser', () => {
 
   it('queues a job from the page and watches it succeed, without reloading, stdout and stderr apart', async () => {
     await nav('Jobs').click();
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.evaluate(() => ((globalThis as any).marker = 1));
     await page.getByText('Queue a job').click();
     await page.getByLabel('Worker', { exact: true }).last().fill('sh');
     await page.getByLabel('Stdin').fill('echo out-line\necho err-line >&2\nsleep 1\necho done\n');
     await page.getByLabel('Env (one NAME=value a line)').fill('SECRET_TOKEN=hunter2');
     await page.getByRole('button', { name: 'Queue', exact: true }).click();
-    await jobStatus().filter({ hasText: /^(queued|starting|running)$/ }).waitFor();
+    await jobStatus()
+      .filter({ hasText: /^(queued|starting|running)$/ })
+      .waitFor();
     await jobStatus().filter({ hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
     await page.locator('.line .text', { hasText: 'done' }).waitFor();
     assert.deepEqual(await streamText('stdout'), ['out-line', 'done']);
     assert.deepEqual(await streamText('stderr'), ['err-line']);
-    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'no reload');
+    assert.equal(await page.evaluate(() => (globalThis as any).marker), 1, 'no reload');
     // The env shows its names, never its values.
     await page.getByText('SECRET_TOKEN').waitFor();
     assert.equal(await page.getByText('hunter2').count(), 0);
@@ -96,7 +103,10 @@ describe('the web console in a real browser', () => {
     assert.equal((await row.locator('td').nth(6).textContent())?.trim(), '0', 'exit code');
     // The status filter narrows the live list.
     await page.getByLabel('Status').selectOption('failed');
-    await waitFor('the filtered list', async () => (await page.locator(`tr[data-job-id="${id}"]`).count()) === 0);
+    await waitFor(
+      'the filtered list',
+      async () => (await page.locator(`tr[data-job-id="${id}"]`).count()) === 0,
+    );
     await page.getByLabel('Status').selectOption('');
     await row.waitFor();
     await screenshot(page, 'jobs');
@@ -125,7 +135,10 @@ describe('the web console in a real browser', () => {
     await page.goto(`${server.url}/#/jobs/${id}`);
     await jobStatus().filter({ hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
     await page.locator('.line[data-stream="stderr"]').waitFor();
-    assert.deepEqual(await streamText('stdout'), ['<img src=x onerror=alert(1)>', 'bytes \ufffd\ufffd <b>bold</b>']);
+    assert.deepEqual(await streamText('stdout'), [
+      '<img src=x onerror=alert(1)>',
+      'bytes \ufffd\ufffd <b>bold</b>',
+    ]);
     assert.deepEqual(await streamText('stderr'), ['<script>alert(2)</script>']);
     assert.equal(await page.locator('.log img, .log script, .log b').count(), 0);
     assert.equal(await page.locator('.line .bin').count(), 1, 'the line that is not UTF-8 is marked');
@@ -133,6 +146,28 @@ describe('the web console in a real browser', () => {
     assert.deepEqual(watch.dialogs, [], 'no script ran');
     assert.deepEqual(watch.violations, [], 'no CSP violation');
     assert.deepEqual(watch.errors, [], 'no page error');
+  });
+
+  it('keeps a long output light while following, and reads older lines again on scrolling up', async () => {
+    const id = await queue('seq 1 5000\n');
+    await page.goto(`${server.url}/#/jobs/${id}`);
+    await page.locator('.line .text', { hasText: /^5000$/ }).waitFor({ timeout: 60_000 });
+    const lines = page.locator('.log .line .text');
+    assert.ok((await lines.count()) <= 3000, 'older lines were dropped from the page');
+    assert.notEqual(await lines.first().textContent(), '1');
+    // Scrolling to the top stops following and brings back the lines before.
+    const before = await lines.count();
+    await page.locator('.log').evaluate((el: any) => (el.scrollTop = 0));
+    await waitFor('older lines', async () => (await lines.count()) > before);
+    assert.equal(await page.getByLabel('Follow').isChecked(), false);
+    // The button does the same by keyboard, down to the first line.
+    for (let i = 0; i < 10 && (await lines.first().textContent()) !== '1'; i++) {
+      const count = await lines.count();
+      await page.getByRole('button', { name: 'Load older lines' }).press('Enter');
+      await waitFor('a chunk of older lines', async () => (await lines.count()) > count);
+    }
+    assert.equal(await lines.first().textContent(), '1');
+    assert.equal(await page.getByRole('button', { name: 'Load older lines' }).count(), 0);
   });
 
   it('signs out: the token is gone from the tab', async () => {

@@ -20,8 +20,12 @@ export function runTime(startedAt: string | null, finishedAt: string | null, now
   return duration((finishedAt ? Date.parse(finishedAt) : now) - Date.parse(startedAt));
 }
 
+/** A local time as "2026-11-26 14:05:09": short, sortable, the same in every locale. */
 export function when(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '–';
+  if (!iso) return '–';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 export const FINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled'] as const;
