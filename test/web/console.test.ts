@@ -58,6 +58,20 @@ describe('the web console in a real browser', () => {
     assert.equal((await server.api('GET', '/v1/jobs', undefined, { token: null })).status, 401);
   });
 
+  it('blocks an inline script on the page, and the watch used below sees such a violation', async () => {
+    const probe = await openPage(browser);
+    await probe.page.goto(`${server.url}/`);
+    await probe.page.evaluate(() => {
+      const d = (globalThis as any).document;
+      const script = d.createElement('script');
+      script.textContent = 'globalThis.inlineRan = true';
+      d.head.append(script);
+    });
+    await waitFor('the CSP report', () => probe.watch.violations.length > 0);
+    assert.equal(await probe.page.evaluate(() => (globalThis as any).inlineRan), undefined);
+    await probe.context.close();
+  });
+
   it('refuses a wrong token, then signs in by keyboard and keeps the token out of the URL', async () => {
     await page.getByLabel('API token').fill('not-a-token');
     await page.keyboard.press('Enter');
