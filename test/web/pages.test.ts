@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
+import { waitFor } from '../support/waitFor.ts';
 import { launchBrowser, openPage, screenshot, type Watch } from './browser.ts';
 
 /** The console's other pages in Chromium: workers, schedules, the overview, scopes, re-run, narrow and dark. */
@@ -56,6 +57,33 @@ describe('the web console pages', () => {
     await screenshot(page, 'overview');
   });
 
+  it('pages through the jobs list and filters it by worker', async () => {
+    // Delayed jobs stay queued: 26 of them fill more than one page (25) without running anything.
+    const delayed = { name: 'later', image: 'runlater-test/busybox', command: ['true'] };
+    assert.equal((await server.api('POST', '/v1/workers', delayed)).status, 201);
+    for (let i = 0; i < 26; i++)
+      assert.equal(
+        (await server.api('POST', '/v1/jobs', { worker: 'later', delaySeconds: 3600 })).status,
+        202,
+      );
+    const { page } = await signedIn();
+    await page.getByText('26 queued now').waitFor();
+    await nav(page, 'Jobs');
+    await page.getByLabel('Worker', { exact: true }).first().fill('later');
+    const rows = page.locator('tr[data-job-id]');
+    await page.getByText('Page 1').waitFor();
+    await waitFor('a full first page', async () => (await rows.count()) === 25);
+    const firstPage = await rows.first().getAttribute('data-job-id');
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.getByText('Page 2').waitFor();
+    await waitFor('the last job alone on page 2', async () => (await rows.count()) === 1);
+    assert.notEqual(await rows.first().getAttribute('data-job-id'), firstPage);
+    assert.equal(await page.getByRole('button', { name: 'Older →' }).isDisabled(), true);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await waitFor('page 1 again', async () => (await rows.first().getAttribute('data-job-id')) === firstPage);
+    assert.equal(await page.locator(`tr[data-job-id="${jobId}"]`).count(), 0, 'only the worker asked for');
+  });
+
   it('creates a worker and edits it with the form', async () => {
     const { page, watch } = await signedIn();
     await nav(page, 'Workers');
@@ -102,7 +130,7 @@ describe('the web console pages', () => {
     const created = await server.api('POST', '/v1/tokens', { name: 'ci', scopes: ['jobs'] });
     const { page, watch } = await signedIn(created.body.token);
     await page.getByText('This token has the jobs scope').waitFor();
-    await nav(page, 'Jobs');
+    await page.goto(`${server.url}/#/jobs?worker=hello`); // the 26 delayed jobs fill page 1
     await page.locator(`tr[data-job-id="${jobId}"]`).waitFor();
     await nav(page, 'Workers');
     await page.getByText('This token may not see workers').waitFor();
@@ -156,7 +184,7 @@ describe('the web console pages', () => {
     });
     assert.equal(background, 'rgb(13, 17, 23)', 'the dark palette');
     await screenshot(page, 'job-narrow-dark');
-    await nav(page, 'Jobs');
+    await page.goto(`${server.url}/#/jobs?worker=hello`);
     await page.locator(`tr[data-job-id="${jobId}"]`).waitFor();
     await screenshot(page, 'jobs-narrow-dark');
   });

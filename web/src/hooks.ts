@@ -25,7 +25,14 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], intervalMs =
       setData(undefined);
       setError(undefined);
     }
+    let loaded = false;
     const run = async () => {
+      // A tab in the background asks nothing (each call is a Lambda call on AWS); it catches up when shown.
+      if (loaded && document.hidden) {
+        timer = setTimeout(run, intervalRef.current);
+        return;
+      }
+      loaded = true;
       try {
         const value = await loadRef.current();
         if (stopped) return;
