@@ -85,6 +85,8 @@ export function href(path: string[], params?: Record<string, string | undefined>
   return `#/${path.map(encodeURIComponent).join('/')}${s ? `?${s}` : ''}`;
 }
 
-export function go(path: string[], params?: Record<string, string | undefined>): void {
-  window.location.hash = href(path, params);
+/** Opens a page; `replace` changes the current history entry instead (a filter typed letter by letter). */
+export function go(path: string[], params?: Record<string, string | undefined>, replace = false): void {
+  if (replace) window.location.replace(href(path, params));
+  else window.location.hash = href(path, params);
 }

@@ -34,7 +34,8 @@ export function JobsPage({ params, access }: { params: URLSearchParams; access: 
     [access],
     0,
   );
-  const setFilter = (next: { worker?: string; status?: string }) => go(['jobs'], { worker, status, ...next });
+  const setFilter = (next: { worker?: string; status?: string }) =>
+    go(['jobs'], { worker, status, ...next }, true);
 
   return (
     <section aria-labelledby="jobs-title">
