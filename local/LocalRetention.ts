@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { logFileFor } from '../lambdas/adapters/local/LocalLogReader.ts';
+import { outputDirFor } from '../lambdas/adapters/local/outputFormat.ts';
 import type { StdinStore, StoredJob } from '../lambdas/core/ports.ts';
 
 /**
@@ -44,7 +44,9 @@ export class LocalRetention {
     // Files first: if we stop half way, the job is still there to be swept again.
     for (const attempt of job.attempts ?? []) {
       if (!attempt.taskId) continue;
-      await rm(logFileFor(this.options.dataDir, attempt.taskId), { force: true });
+      const output = outputDirFor(this.options.dataDir, attempt.taskId);
+      await rm(output, { recursive: true, force: true });
+      await rm(`${output}.jsonl`, { force: true }); // as earlier versions kept it
       await rm(join(this.options.dataDir, 'ended', `${attempt.taskId}.json`), { force: true });
     }
     if (job.stdin && 'blobKey' in job.stdin) await this.options.stdin.delete(job.stdin.blobKey);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
@@ -61,7 +61,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const dataDir = resolve(options.dataDir ?? process.env.RUNLATER_DATA_DIR ?? '.runlater');
   // CloudWatch metrics lines (EMF) mean nothing on one machine: keep them off the console.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  await mkdir(dataDir, { recursive: true });
+  // The data holds env values and output: for this user alone. The umask covers what libraries
+  // write (LevelDB's files); the chmod, a data directory made by an earlier version.
+  process.umask(0o077);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const dynamo = await startEmbeddedDynamo(join(dataDir, 'db'));
   const queueTable = 'runlater-dispatch-queue';
   await ensureTable(dynamo.client, queueTable, { partitionKey: 'id', indexes: [] });
@@ -179,7 +183,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  await writeFile(join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }, null, 2));
+  await writeFile(join(dataDir, 'server.json'), JSON.stringify({ url, pid: process.pid }, null, 2), {
+    mode: 0o600,
+  });
 
   return {
     url,
@@ -218,6 +224,7 @@ async function resolveToken(
   );
   const token = given || saved || newToken();
   if (token !== saved) await writeFile(file, `${token}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // the mode above applies to a new file only
   return saved && saved !== token ? { token, replaced: saved } : { token };
 }
 

@@ -70,6 +70,7 @@ function toWorker(
     timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
     retry: input.retry ?? DEFAULT_RETRY,
     ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
+    ...(input.pidsLimit ? { pidsLimit: input.pidsLimit } : {}),
     ...meta,
   };
 }

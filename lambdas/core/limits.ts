@@ -30,3 +30,5 @@ export const LIMITS = {
 
 export const DEFAULT_CPU = 256;
 export const DEFAULT_MEMORY = 512;
+/** Processes a job's container may run at once unless its worker says otherwise: stops a fork bomb, not a build. */
+export const DEFAULT_PIDS_LIMIT = 512;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isValidImageReference } from './imageReference.ts';
 import { JOB_STATUSES } from './jobStatus.ts';
-import { LIMITS } from './limits.ts';
+import { DEFAULT_PIDS_LIMIT, LIMITS } from './limits.ts';
 import { ValidationError } from './errors.ts';
 import { isValidTimeZone, parseScheduleExpression } from './scheduleExpression.ts';
 
@@ -140,6 +140,15 @@ const TaskRoleArn = z
     description: "AWS only: the IAM role the job's code runs with (its name must start with runlater-job-)",
   });
 
+const PidsLimit = z
+  .number()
+  .int()
+  .min(16)
+  .max(32768)
+  .meta({
+    description: `Local mode: the most processes the job's container may run at once (default ${DEFAULT_PIDS_LIMIT})`,
+  });
+
 export const CreateWorkerRequest = z
   .strictObject({
     name: WorkerName,
@@ -151,6 +160,7 @@ export const CreateWorkerRequest = z
     timeoutSeconds: TimeoutSeconds.optional(),
     retry: RetryPolicy.optional(),
     taskRoleArn: TaskRoleArn.optional(),
+    pidsLimit: PidsLimit.optional(),
   })
   .meta({
     id: 'CreateWorkerRequest',
@@ -174,6 +184,7 @@ export const Worker = z
     timeoutSeconds: z.number().int(),
     retry: RetryPolicy,
     taskRoleArn: z.string().optional(),
+    pidsLimit: z.number().int().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     revision: z.number().int().meta({ description: 'Incremented on every update' }),

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { logFileFor } from '../../lambdas/adapters/local/LocalLogReader.ts';
+import { outputDirFor } from '../../lambdas/adapters/local/outputFormat.ts';
 import { TIMEOUT_STOP_REASON } from '../../lambdas/core/taskSpec.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -48,7 +48,7 @@ describe('DockerTaskLauncher after a restart', () => {
     assert.equal(stopped.cause, 'exited');
     assert.equal((await h.output(taskId, 'stdout')).toString(), 'done\n');
     await h.waitGone(taskId);
-    await access(logFileFor(h.dataDir, taskId));
+    await access(outputDirFor(h.dataDir, taskId));
     await assert.rejects(access(join(h.dataDir, 'tasks', taskId)), /ENOENT/);
   });
 

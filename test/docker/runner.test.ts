@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DockerTaskLauncher } from '../../lambdas/adapters/docker/DockerTaskLauncher.ts';
 import { FileStdinStore } from '../../lambdas/adapters/local/FileStdinStore.ts';
-import { logFileFor } from '../../lambdas/adapters/local/LocalLogReader.ts';
+import { outputDirFor } from '../../lambdas/adapters/local/outputFormat.ts';
 import type { TaskSpec, TaskUpdate } from '../../lambdas/core/ports.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import { workerFixture } from '../support/fixtures.ts';
@@ -87,8 +87,8 @@ describe('the Docker runner', () => {
     const [a, b] = await Promise.all([l.launch(s), l.launch(s)]);
     assert.equal(a.taskId, b.taskId);
     await stoppedEvent(a.taskId);
-    const log = await readFile(logFileFor(dataDir, a.taskId), 'utf8');
-    assert.equal(log.split('\n').filter(Boolean).length, 1);
+    const out = await readFile(join(outputDirFor(dataDir, a.taskId), 'stdout'), 'utf8');
+    assert.equal(out, 'once\n');
   });
 
   it('stop() ends the task with UserInitiated and the reason given', async () => {
@@ -112,7 +112,7 @@ describe('the Docker runner', () => {
     await launcher().recover();
     const stopped = await stoppedEvent(taskId);
     assert.equal(stopped.exitCode, 4);
-    assert.match(await readFile(logFileFor(dataDir, taskId), 'utf8'), /"text":"survived"/);
+    assert.equal(await readFile(join(outputDirFor(dataDir, taskId), 'stdout'), 'utf8'), 'survived\n');
     await waitFor('the container to be removed', async () => {
       const { stdout } = await run('docker', ['ps', '-aq', '--filter', `name=^${taskId}$`]);
       return stdout.trim() === '' ? true : undefined;

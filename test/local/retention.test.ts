@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { logFileFor } from '../../lambdas/adapters/local/LocalLogReader.ts';
+import { outputDirFor } from '../../lambdas/adapters/local/outputFormat.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -29,7 +29,7 @@ describe('retention on one machine', () => {
     });
     const job = await server.waitForFinal(res.body.id);
     assert.equal(job.status, 'succeeded');
-    const logFile = logFileFor(server.dataDir, job.attempts[0]!.taskId!);
+    const logFile = outputDirFor(server.dataDir, job.attempts[0]!.taskId!);
     await access(logFile);
     await waitFor(
       'the job to expire',

@@ -21,7 +21,7 @@ import {
   taskState,
   unavailableAsRetry,
 } from './docker.ts';
-import { demuxDockerLogs } from './dockerLogs.ts';
+import { LogCollector } from './LogCollector.ts';
 import { PULL_FAILURE, StartFailure, TaskContainerFactory } from './TaskContainerFactory.ts';
 import { toTaskUpdate, type LocalTaskState } from './taskEvents.ts';
 import { TaskFiles, type EndedTask } from './taskFiles.ts';
@@ -44,8 +44,8 @@ const RETRY_MS = 5000;
  * Runs tasks in Docker the way the Fargate task definition runs them (see containerConfig.ts) and
  * reports them as backend-neutral task updates, from what Docker tells of each container.
  *
- * Containers outlive this process. A container is removed only once its output is saved and its
- * STOPPED event accepted, so a crash at any point loses nothing: recover() takes everything up
+ * Containers outlive this process. Their output is copied to disk as it comes (LogCollector); a
+ * container is removed only once all of it is there and its STOPPED event accepted, so a crash at any point loses nothing: recover() takes everything up
  * again, and the receiver of the events is idempotent if one is sent twice.
  */
 export class DockerTaskLauncher implements TaskLauncher {
@@ -59,11 +59,13 @@ export class DockerTaskLauncher implements TaskLauncher {
   private readonly timers = new Timers();
   private readonly closing = new AbortController();
   private readonly factory: TaskContainerFactory;
+  private readonly collector: LogCollector;
 
   constructor(private readonly options: DockerTaskLauncherOptions) {
     this.docker = options.docker ?? new Docker();
     this.owner = resolve(options.dataDir);
     this.files = new TaskFiles(this.owner);
+    this.collector = new LogCollector(this.docker, this.owner);
     this.factory = new TaskContainerFactory(this.docker, {
       owner: this.owner,
       stdinStore: options.stdinStore,
@@ -155,7 +157,7 @@ export class DockerTaskLauncher implements TaskLauncher {
   async close(): Promise<void> {
     this.closing.abort();
     this.timers.close();
-    await Promise.allSettled([...this.finishing.values()]);
+    await Promise.allSettled([...this.finishing.values(), this.collector.close()]);
   }
 
   private get closed(): boolean {
@@ -235,6 +237,10 @@ export class DockerTaskLauncher implements TaskLauncher {
         console.error(`runner: RUNNING of ${taskId} not accepted:`, (err as Error).message),
       );
       this.armDeadline(taskId, info);
+      // Not awaited: it ends with the container. Should it fail, finishing copies what it missed.
+      this.collector.follow(taskId).catch((err: unknown) => {
+        if (!this.closed) console.error(`runner: copying the output of ${taskId}:`, (err as Error).message);
+      });
       // Asked to stop before a restart of this process: the SIGKILL may never have come.
       if ((await this.files.readStopReason(taskId)) !== undefined) this.kill(taskId);
       try {
@@ -266,7 +272,7 @@ export class DockerTaskLauncher implements TaskLauncher {
       });
   }
 
-  /** Saves the output, reports STOPPED, then removes the container. Tried again until reported. */
+  /** Makes sure all output is on disk, reports STOPPED, then removes the container. Tried again until reported. */
   private finish(taskId: string): Promise<void> {
     const running = this.finishing.get(taskId);
     if (running) return running;
@@ -285,13 +291,7 @@ export class DockerTaskLauncher implements TaskLauncher {
     const info = await this.inspect(taskId);
     if (!info || this.closed) return;
     const container = this.docker.getContainer(taskId);
-    const output = (await container.logs({
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-      follow: false,
-    })) as unknown;
-    await this.files.saveLogs(taskId, demuxDockerLogs(output as Buffer));
+    await this.collector.drain(taskId);
     const state = {
       ...taskState(info, 'STOPPED'),
       ...howItEnded(info, await this.files.readStopReason(taskId)),

@@ -3,6 +3,7 @@ import type { StdinStore, TaskSpec } from '../../core/ports.ts';
 import { prepareShimDirectory, type StdinSource } from '../../shim/prepare.ts';
 import { containerOptions } from './containerConfig.ts';
 import { dockerMessage, isUnreachable, statusOf } from './docker.ts';
+import { ensureJobNetwork } from './jobNetwork.ts';
 
 /**
  * A launch that reached Docker and failed there (no such image, refused config). Not thrown out of
@@ -19,6 +20,7 @@ export const PULL_FAILURE = 'CannotPullContainerError';
  */
 export class TaskContainerFactory {
   private hostCpus?: Promise<number>;
+  private network?: Promise<string>;
 
   constructor(
     private readonly docker: Docker,
@@ -32,12 +34,17 @@ export class TaskContainerFactory {
     const { busyboxPath } = this.options;
     await prepareShimDirectory(shimDir, await this.stdinSource(spec), busyboxPath ? { busyboxPath } : {});
     const hostCpus = await this.cpus();
+    const networkId = await this.jobNetwork();
     try {
       await this.docker.createContainer(
-        containerOptions({ taskId, spec, argv, shimDir, owner: this.options.owner, hostCpus }),
+        containerOptions({ taskId, spec, argv, shimDir, owner: this.options.owner, hostCpus, networkId }),
       );
     } catch (err) {
       if (isUnreachable(err) || statusOf(err) === 409) throw err;
+      if (statusOf(err) === 404 && /network/i.test(dockerMessage(err))) {
+        this.network = undefined; // removed since: made again on the next delivery
+        throw err;
+      }
       throw new StartFailure(`CannotCreateContainerError: ${dockerMessage(err)}`);
     }
   }
@@ -65,6 +72,15 @@ export class TaskContainerFactory {
   private async stdinSource(spec: TaskSpec): Promise<StdinSource> {
     if ('inlineBase64' in spec.stdin) return { stdinBase64: spec.stdin.inlineBase64 };
     return { stdinUrl: await this.options.stdinStore.url(spec.stdin.blobKey) };
+  }
+
+  /** Made once per process; looked up again after a failure (or if someone removed it: Docker says 404). */
+  private jobNetwork(): Promise<string> {
+    this.network ??= ensureJobNetwork(this.docker).catch((err: unknown) => {
+      this.network = undefined;
+      throw err;
+    });
+    return this.network;
   }
 
   private cpus(): Promise<number> {

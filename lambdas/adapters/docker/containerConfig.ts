@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { TaskSpec } from '../../core/ports.ts';
+import { DEFAULT_PIDS_LIMIT } from '../../core/limits.ts';
 import { containerEnvironment } from '../../core/taskSpec.ts';
 
 export const LABEL = {
@@ -24,6 +25,9 @@ export function taskIdFor(clientToken: string): string {
  * /runlater, the shim in front of `argv`, the worker's then the job's env, the worker's CPU and
  * memory (no swap, as on Fargate), and the `local` log driver, which keeps output byte for byte
  * (json-file mangles bytes that are not UTF-8).
+ *
+ * Isolated as a Fargate task is: a process limit, no gaining privileges (setuid binaries), and
+ * the jobs' network, where no job reaches another (jobNetwork.ts).
  */
 export function containerOptions(input: {
   taskId: string;
@@ -32,8 +36,9 @@ export function containerOptions(input: {
   shimDir: string;
   owner: string;
   hostCpus: number;
+  networkId: string;
 }): Docker.ContainerCreateOptions {
-  const { taskId, spec, argv, shimDir, owner, hostCpus } = input;
+  const { taskId, spec, argv, shimDir, owner, hostCpus, networkId } = input;
   const memory = spec.worker.memory * 1024 * 1024;
   // Docker refuses more CPUs than the host has; Fargate sizes do not fit every laptop.
   const cpus = Math.min(spec.worker.cpu / 1024, hostCpus);
@@ -51,10 +56,16 @@ export function containerOptions(input: {
     },
     HostConfig: {
       Binds: [`${shimDir}:/runlater:ro`],
-      LogConfig: { Type: 'local', Config: {} },
+      // Never rotated (by default it keeps only the last 100 MB): LogCollector copies it out as it
+      // comes, and after a restart takes up from where its files end, however far behind that is.
+      // Docker's copy goes with the container.
+      LogConfig: { Type: 'local', Config: { 'max-size': '1t', 'max-file': '1', compress: 'false' } },
       Memory: memory,
       MemorySwap: memory,
       NanoCpus: Math.round(cpus * 1e9),
+      PidsLimit: spec.worker.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+      SecurityOpt: ['no-new-privileges'],
+      NetworkMode: networkId,
     },
   };
 }

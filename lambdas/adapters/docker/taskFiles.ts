@@ -1,7 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LogLine } from '../../core/schemas.ts';
-import { logFileFor } from '../local/LocalLogReader.ts';
 import type { LocalTaskState } from './taskEvents.ts';
 
 /** How a task ended, kept after its container is gone (describe() reads it; so do idempotent launches). */
@@ -13,8 +11,9 @@ export interface EndedTask extends LocalTaskState {
 /**
  * What the Docker runner keeps on disk about its tasks, beside the containers themselves, so that
  * a crash of the process loses nothing: the shim directory each container mounts, stop reasons
- * (a timeout or a cancel must still be reported as such after a restart), how each task ended,
- * and its output once the container is removed.
+ * (a timeout or a cancel must still be reported as such after a restart) and how each task ended.
+ * Its output has files of its own (LogCollector). Everything is for this user alone (0600): an
+ * end record or a stop reason can quote the job's env.
  */
 export class TaskFiles {
   constructor(private readonly dataDir: string) {}
@@ -25,10 +24,12 @@ export class TaskFiles {
 
   /** Records why runlater stops a task. The first reason wins: a cancel racing a timeout keeps the earlier. */
   async writeStopReason(taskId: string, reason: string): Promise<void> {
-    await mkdir(join(this.dataDir, 'stops'), { recursive: true });
-    await writeFile(this.stopFile(taskId), reason, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
+    await mkdir(join(this.dataDir, 'stops'), { recursive: true, mode: 0o700 });
+    await writeFile(this.stopFile(taskId), reason, { flag: 'wx', mode: 0o600 }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      },
+    );
   }
 
   async readStopReason(taskId: string): Promise<string | undefined> {
@@ -56,11 +57,6 @@ export class TaskFiles {
     return found;
   }
 
-  /** Saves a task's output in the format LocalLogReader serves, whole or not at all. */
-  async saveLogs(taskId: string, lines: LogLine[]): Promise<void> {
-    await atomicWrite(logFileFor(this.dataDir, taskId), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  }
-
   /** Once the end is reported: the container's files go, its output and end record stay. */
   async removeWorkFiles(taskId: string): Promise<void> {
     await rm(this.taskDir(taskId), { recursive: true, force: true });
@@ -77,9 +73,9 @@ export class TaskFiles {
 }
 
 async function atomicWrite(path: string, data: string): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   const partial = `${path}.${process.pid}.partial`;
-  await writeFile(partial, data);
+  await writeFile(partial, data, { mode: 0o600 });
   await rename(partial, path);
 }
 

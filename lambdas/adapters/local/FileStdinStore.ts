@@ -8,11 +8,11 @@ export class FileStdinStore implements StdinStore {
   constructor(private readonly dir: string) {}
 
   async put(jobId: string, bytes: Uint8Array): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, jobId);
     // Whole or not at all: the shim copies this file as it finds it.
     const partial = `${path}.${process.pid}.partial`;
-    await writeFile(partial, bytes);
+    await writeFile(partial, bytes, { mode: 0o600 }); // the job's data: for this user alone
     await rename(partial, path);
     return jobId;
   }
