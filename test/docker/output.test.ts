@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { lineBytes, RunlaterClient } from '../../client/RunlaterClient.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
 
@@ -63,6 +64,23 @@ describe('the output of a 200 MiB job in local mode', () => {
     assert.equal(stdoutOnly.lines.length, 3);
     assert.equal(stdoutOnly.complete, true);
     assert.equal((await page({ cursor: String(LINES - 3), stream: 'stderr' })).lines.length, 0);
+  });
+
+  it('gives a follower (as `jobs run --wait` follows) every byte of a job that is still writing', async () => {
+    // 297,002 bytes over about two seconds: 3,000 lines of 99 bytes, then one that is not UTF-8.
+    const script = [
+      'i=0',
+      'while [ $i -lt 30 ]; do awk -v s=$((i*100+1)) \'BEGIN{for(j=s;j<s+100;j++) printf "%098d\\n", j}\'; i=$((i+1)); usleep 50000; done',
+      'printf "\\377\\n"',
+    ].join('; ');
+    const worker = { name: 'trickle', image: 'runlater-test/busybox', command: ['sh', '-c', script] };
+    assert.equal((await server.api('POST', '/v1/workers', worker)).status, 201);
+    const client = new RunlaterClient({ url: server.url, token: server.token });
+    const job = await client.submitJob({ worker: 'trickle' });
+    const parts: Buffer[] = [];
+    for await (const line of client.followLogs(job.id, { pollMs: 50 })) parts.push(lineBytes(line));
+    const expected = Array.from({ length: 3000 }, (_, i) => `${String(i + 1).padStart(98, '0')}\n`).join('');
+    assert.deepEqual(Buffer.concat(parts), Buffer.concat([Buffer.from(expected), Buffer.from([0xff, 0x0a])]));
   });
 
   it("keeps the dev server's memory bounded while four readers page it", async () => {
