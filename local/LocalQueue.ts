@@ -7,7 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { DispatchMessage, DispatchQueue } from '../lambdas/core/ports.ts';
+import type { DispatchMessage } from '../lambdas/core/ports.ts';
 import { isConditionFailed } from '../lambdas/adapters/dynamodb/conditionalWrite.ts';
 
 export interface LocalQueueOptions {
@@ -39,7 +39,8 @@ interface StoredMessage {
  * It has one consumer (this process), so messages in flight when a previous process died are made
  * visible again at start instead of waiting out their timeout.
  */
-export class LocalQueue implements DispatchQueue {
+/** `M` is the message type: dispatch messages, or webhook delivery messages for the second queue. */
+export class LocalQueue<M = DispatchMessage> {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private wakeup = false;
@@ -56,7 +57,7 @@ export class LocalQueue implements DispatchQueue {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
   }
 
-  async send(message: DispatchMessage, delaySeconds: number): Promise<void> {
+  async send(message: M, delaySeconds: number): Promise<void> {
     const now = Date.now();
     const item: StoredMessage = {
       id: randomUUID(),

@@ -8,6 +8,7 @@ import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoSchedule
 import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
 import { DynamoWorkerStore } from '../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
 import { DockerTaskLauncher } from '../lambdas/adapters/docker/DockerTaskLauncher.ts';
+import { HttpWebhookSender } from '../lambdas/adapters/http/HttpWebhookSender.ts';
 import { FileStdinStore } from '../lambdas/adapters/local/FileStdinStore.ts';
 import { LocalLogReader } from '../lambdas/adapters/local/LocalLogReader.ts';
 import { LIMITS } from '../lambdas/core/limits.ts';
@@ -18,6 +19,8 @@ import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
 import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
+import { makeWebhookDeliveryHandler } from '../lambdas/handlers/webhookDelivery.ts';
+import type { DeliveryMessage } from '../lambdas/core/ports.ts';
 import { makeTaskUpdateHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
@@ -69,6 +72,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const dynamo = await startEmbeddedDynamo(join(dataDir, 'db'));
   const queueTable = 'runlater-dispatch-queue';
   await ensureTable(dynamo.client, queueTable, { partitionKey: 'id', indexes: [] });
+  const deliveryQueueTable = 'runlater-delivery-queue';
+  await ensureTable(dynamo.client, deliveryQueueTable, { partitionKey: 'id', indexes: [] });
 
   const tokens = new DynamoTokenStore(dynamo.doc, dynamo.tableNames.tokens);
   const { token, replaced } = await resolveToken(dataDir, options.token ?? process.env.RUNLATER_TOKEN);
@@ -86,6 +91,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     taskStatus: ReturnType<typeof makeTaskUpdateHandler>;
     dispatcher: ReturnType<typeof makeDispatcherHandler>;
     scheduleFire: ReturnType<typeof makeScheduleFireHandler>;
+    webhookDelivery: ReturnType<typeof makeWebhookDeliveryHandler>;
   };
   const stdin = new FileStdinStore(join(dataDir, 'stdin'));
   const schedules = new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules);
@@ -100,6 +106,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     consumer: (event) => handlers.dispatcher(event),
     visibilityTimeoutSeconds:
       options.visibilityTimeoutSeconds ?? Number(process.env.RUNLATER_VISIBILITY_TIMEOUT_SECONDS ?? 60),
+  });
+  // Webhooks go out the same way as on AWS: a queue feeds the delivery handler. Locally http and
+  // loopback receivers are allowed (a receiver on the same machine is the usual case here).
+  const deliveryQueue = new LocalQueue<DeliveryMessage>({
+    doc: dynamo.doc,
+    tableName: deliveryQueueTable,
+    consumer: (event) => handlers.webhookDelivery(event),
+    visibilityTimeoutSeconds: 60,
   });
   const scheduleTrigger = new LocalScheduleTrigger({
     store: schedules,
@@ -117,10 +131,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     clock: systemClock,
     schedules,
     scheduleTrigger,
+    deliveryQueue,
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
   handlers.dispatcher = makeDispatcherHandler(runtime);
   handlers.scheduleFire = makeScheduleFireHandler(runtime);
+  handlers.webhookDelivery = makeWebhookDeliveryHandler({
+    ...runtime,
+    deliveryQueue,
+    webhookSender: new HttpWebhookSender({ allowHttp: true, allowPrivateAddresses: true }),
+  });
   const reconcileJobs = makeReconcilerHandler(runtime);
   const retention = new LocalRetention({
     doc: dynamo.doc,
@@ -165,6 +185,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     console.error(`runlater dev: Docker is not reachable (${err.message}); jobs will wait until it is`),
   );
   await queue.start();
+  await deliveryQueue.start();
   await scheduleTrigger.start();
   const reconcileEveryMs =
     (options.reconcileEverySeconds ?? Number(process.env.RUNLATER_RECONCILE_SECONDS ?? 60)) * 1000;
@@ -198,6 +219,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await reconciling;
       await scheduleTrigger.stop();
       await queue.stop();
+      await deliveryQueue.stop();
       await launcher.close();
       await dynamo.close();
     },

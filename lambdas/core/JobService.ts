@@ -23,7 +23,7 @@ import type {
   TaskLauncher,
   WorkerStore,
 } from './ports.ts';
-import type { CreateJobRequest, Job, ListJobsQuery, LogsPage, LogsQuery } from './schemas.ts';
+import type { CreateJobRequest, Delivery, Job, ListJobsQuery, LogsPage, LogsQuery } from './schemas.ts';
 import { CANCEL_STOP_REASON } from './taskSpec.ts';
 
 export interface JobServiceDeps {
@@ -121,6 +121,8 @@ export class JobService {
       stdin,
       retry,
       taskId: null,
+      // The worker's webhook as it is now: a later change of the worker does not redirect this job's.
+      ...((input.notify ?? worker.notify) ? { notify: input.notify ?? worker.notify } : {}),
       ...(key !== undefined ? { idempotencyKey: key, requestHash } : {}),
     };
     try {
@@ -186,6 +188,11 @@ export class JobService {
       }
     }
     throw new ConflictError(`job ${id} is changing state too fast to cancel; try again`);
+  }
+
+  /** The job's webhook deliveries, oldest first, each with its attempts. */
+  async deliveries(id: string): Promise<Delivery[]> {
+    return (await this.load(id)).deliveries ?? [];
   }
 
   async logs(id: string, q: LogsQuery): Promise<LogsPage> {

@@ -9,6 +9,7 @@ import type {
   TaskPhases,
 } from './ports.ts';
 import type { Attempt } from './schemas.ts';
+import { newDeliveries } from './webhooks.ts';
 
 /** How an attempt ended, as far as the job's record of it goes. */
 export interface AttemptEnd {
@@ -49,8 +50,8 @@ export interface JobStateMachineDeps {
  * JobStore.update: it applies only when the stored job still meets the precondition in its doc,
  * and otherwise throws TransitionConflictError carrying the job as it is (callers decide whether
  * that means "someone got there first" or "look again"). Every final state goes through `finish`,
- * so whatever hangs on a job's end (metrics now; webhooks, events, array parents, concurrency
- * slots later) hangs on the observer here and nowhere else.
+ * so whatever hangs on a job's end (metrics, events, concurrency slots) hangs on the observer here
+ * and nowhere else; webhook deliveries are written with the transition itself (core/webhooks.ts).
  *
  * ```
  *   create ─► queued ─startAttempt─► starting ─markRunning─► running
@@ -236,7 +237,14 @@ export class JobStateMachine {
     condition: JobCondition,
     patch: Partial<StoredJob>,
   ): Promise<StoredJob> {
-    const written = await this.deps.jobs.update(job.id, condition, patch);
+    // Deliveries the transition raises are recorded in the same write: none is lost to a crash after it.
+    const deliveries = newDeliveries(transition, job, { ...job, ...patch }, patch.updatedAt ?? this.now());
+    const written = await this.deps.jobs.update(
+      job.id,
+      condition,
+      patch,
+      deliveries.length ? { deliveries } : undefined,
+    );
     await this.notify(transition, job.status, written);
     return written;
   }

@@ -9,6 +9,8 @@ export function toPublicJob(job: StoredJob): Job {
     taskId: _taskId,
     idempotencyKey: _key,
     requestHash: _hash,
+    deliveries: _deliveries,
+    deliveryDue: _due,
     ...view
   } = job;
   // Jobs stored before waitingReason existed have none.

@@ -1,6 +1,7 @@
 import type { JobStatus } from './jobStatus.ts';
-import type { Job, LogLine, Schedule, Worker } from './schemas.ts';
+import type { Delivery, Job, LogLine, Schedule, Worker } from './schemas.ts';
 import type { RetryPolicy } from './schemas.ts';
+import type { SendResult } from './webhooks.ts';
 
 /**
  * The ports of the domain core: what it needs from the outside world, and nothing about how.
@@ -20,15 +21,22 @@ export interface StoredJob extends Job {
   idempotencyKey?: string;
   /** Hash of the request an idempotency key was first used with. */
   requestHash?: string;
+  /** Its webhook deliveries (core/webhooks.ts), recorded with the transition that raised them. */
+  deliveries?: Delivery[];
+  /** Set while a delivery is pending: the sparse index the reconciler finds them by. */
+  deliveryDue?: 'pending';
 }
+
+/** A worker as stored: with the secret its jobs' webhooks are signed with (never shown by reads). */
+export type StoredWorker = Worker & { webhookSecret?: string };
 
 export interface WorkerStore {
   /** Throws ConflictError when a worker of that name exists. */
-  create(worker: Worker): Promise<void>;
-  get(name: string): Promise<Worker | undefined>;
-  list(): Promise<Worker[]>;
+  create(worker: StoredWorker): Promise<void>;
+  get(name: string): Promise<StoredWorker | undefined>;
+  list(): Promise<StoredWorker[]>;
   /** Replaces the worker if its stored revision is `expectedRevision`; throws ConflictError otherwise. */
-  replace(worker: Worker, expectedRevision: number): Promise<void>;
+  replace(worker: StoredWorker, expectedRevision: number): Promise<void>;
   /** Returns false when there was no such worker. */
   delete(name: string): Promise<boolean>;
 }
@@ -38,6 +46,8 @@ export interface JobQuery {
   status?: JobStatus;
   limit: number;
   cursor?: string;
+  /** Only jobs with a pending webhook delivery (oldest first is not promised). */
+  deliveryDue?: boolean;
 }
 
 /** What a transition requires of the stored job for it to apply. */
@@ -46,6 +56,18 @@ export interface JobCondition {
   attempt?: number;
   /** `null` requires that no task is recorded yet. */
   taskId?: string | null;
+  /** The job was last written at this time (optimistic locking for writes beside the transitions). */
+  updatedAt?: string;
+}
+
+/**
+ * Added to the job's lists in the same write, onto whatever they hold then (not onto the caller's
+ * possibly older copy): a transition made from a job read a moment ago must not drop a delivery
+ * recorded meanwhile.
+ */
+export interface JobAppend {
+  /** New pending webhook deliveries; the job is marked `deliveryDue` with them. */
+  deliveries?: Delivery[];
 }
 
 export interface IdempotencyClaim {
@@ -64,7 +86,12 @@ export interface JobStore {
    * returns the job as written. Throws TransitionConflictError carrying the current job otherwise
    * (NotFoundError if there is none).
    */
-  update(id: string, condition: JobCondition, patch: Partial<StoredJob>): Promise<StoredJob>;
+  update(
+    id: string,
+    condition: JobCondition,
+    patch: Partial<StoredJob>,
+    append?: JobAppend,
+  ): Promise<StoredJob>;
   /**
    * Claims an idempotency key for a job about to be created. Returns undefined when this call
    * claimed it, or the earlier claim (its job id and request hash) when the key was taken.
@@ -81,6 +108,34 @@ export interface DispatchMessage {
 export interface DispatchQueue {
   /** Delivers `message` to the dispatcher no earlier than `delaySeconds` from now (at least once). */
   send(message: DispatchMessage, delaySeconds: number): Promise<void>;
+}
+
+/** The message that asks the delivery function to attempt one webhook delivery of a job. */
+export interface DeliveryMessage {
+  jobId: string;
+  deliveryId: string;
+}
+
+export interface DeliveryQueue {
+  /** Delivers `message` no earlier than `delaySeconds` from now (at least once; at most 900 s). */
+  send(message: DeliveryMessage, delaySeconds: number): Promise<void>;
+}
+
+/** A signed webhook request, ready to send. */
+export interface WebhookRequest {
+  url: string;
+  /** The webhook-id. */
+  id: string;
+  timestamp: Date;
+  /** The JSON body. */
+  payload: string;
+  /** The signing secret (whsec_...). */
+  secret: string;
+}
+
+export interface WebhookSender {
+  /** POSTs once, signed; reports the receiver's status or why none came. Never throws. */
+  send(request: WebhookRequest): Promise<SendResult>;
 }
 
 export interface StdinStore {

@@ -148,6 +148,61 @@ const PidsLimit = z
   .meta({
     description: `Local mode: the most processes the job's container may run at once (default ${DEFAULT_PIDS_LIMIT})`,
   });
+export const WebhookEvent = z.enum(['job.finished', 'job.started', 'attempt.ended']).meta({
+  id: 'WebhookEvent',
+  description:
+    "job.finished: the job reached a final state; job.started: its first attempt's program started; attempt.ended: an attempt ended (retried or final)",
+});
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+
+export const Notify = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+      .max(2048)
+      .meta({
+        description:
+          "Where to POST the job as JSON, signed per Standard Webhooks with the worker's webhook secret. On AWS: https only, and no private, loopback or link-local address unless the stack allows it",
+        example: 'https://example.com/hooks/runlater',
+      }),
+    events: z
+      .array(WebhookEvent)
+      .min(1)
+      .max(3)
+      .optional()
+      .meta({ description: 'Which events to deliver (default: job.finished)' }),
+  })
+  .meta({ id: 'Notify' });
+export type Notify = z.infer<typeof Notify>;
+
+export const DeliveryAttempt = z
+  .object({
+    attempt: z.number().int(),
+    at: z.iso.datetime(),
+    responseCode: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "The receiver's HTTP status; null when none came" }),
+    error: z.string().nullable().meta({ description: 'Why the attempt failed, when it did' }),
+  })
+  .meta({ id: 'DeliveryAttempt' });
+
+export const Delivery = z
+  .object({
+    id: z.string().meta({ description: 'The webhook-id header: the same for every attempt of one delivery' }),
+    event: WebhookEvent,
+    url: z.string(),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    createdAt: z.iso.datetime(),
+    nextAttemptAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'When the next attempt is due, while pending' }),
+    attempts: z.array(DeliveryAttempt),
+  })
+  .meta({ id: 'Delivery' });
+export type Delivery = z.infer<typeof Delivery>;
 
 export const CreateWorkerRequest = z
   .strictObject({
@@ -161,6 +216,9 @@ export const CreateWorkerRequest = z
     retry: RetryPolicy.optional(),
     taskRoleArn: TaskRoleArn.optional(),
     pidsLimit: PidsLimit.optional(),
+    notify: Notify.optional().meta({
+      description: "Webhook for this worker's jobs (a job's own notify wins)",
+    }),
   })
   .meta({
     id: 'CreateWorkerRequest',
@@ -185,12 +243,24 @@ export const Worker = z
     retry: RetryPolicy,
     taskRoleArn: z.string().optional(),
     pidsLimit: z.number().int().optional(),
+    notify: Notify.optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     revision: z.number().int().meta({ description: 'Incremented on every update' }),
   })
   .meta({ id: 'Worker' });
 export type Worker = z.infer<typeof Worker>;
+
+export const CreatedWorker = Worker.extend({
+  webhookSecret: z.string().meta({
+    description:
+      "The secret its jobs' webhooks are signed with (whsec_...). Shown once: rotate it to get a new one",
+  }),
+}).meta({ id: 'CreatedWorker' });
+
+export const WebhookSecret = z
+  .object({ webhookSecret: CreatedWorker.shape.webhookSecret })
+  .meta({ id: 'WebhookSecret' });
 
 export const CreateJobRequest = z
   .strictObject({
@@ -205,6 +275,7 @@ export const CreateJobRequest = z
       .datetime({ offset: true })
       .optional()
       .meta({ description: 'When to start, at most 7 days ahead' }),
+    notify: Notify.optional().meta({ description: "Webhook for this job (default: its worker's)" }),
   })
   .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
     message: 'give stdin or stdinBase64, not both',
@@ -342,6 +413,7 @@ export const Job = z
         'Why the job is not running yet: a delay, a retry and its cause, or a task the infrastructure cannot start now; null otherwise',
     }),
     attempts: z.array(Attempt),
+    notify: Notify.optional().meta({ description: 'Where its webhooks go, if anywhere' }),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;

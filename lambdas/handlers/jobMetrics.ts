@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { JobObserver } from '../core/ports.ts';
+import { allObservers, deliveryObserver } from '../core/deliveryObserver.ts';
+import type { DeliveryQueue, JobObserver } from '../core/ports.ts';
 
 /** The namespace and metric the dashboard graphs (lib/RunLaterDashboard.ts). */
 export const METRICS = {
@@ -26,12 +27,20 @@ export function jobMetricsObserver(
 }
 
 /**
- * The runtime with the JobsFinished metric on its observer, unless it has an observer already.
+ * The runtime with the JobsFinished metric (and, given a delivery queue, the queueing of webhook
+ * deliveries) on its observer, unless it has an observer already.
  * Every handler that can end a job (api, dispatcher, status, reconciler, schedule-fire) wraps its
  * runtime with this, so the count is whole whichever function ended the job.
  */
-export function withJobMetrics<R extends { observer?: JobObserver }>(
+export function withJobMetrics<R extends { observer?: JobObserver; deliveryQueue?: DeliveryQueue }>(
   runtime: R,
 ): R & { observer: JobObserver } {
-  return { ...runtime, observer: runtime.observer ?? jobMetricsObserver() };
+  if (runtime.observer) return { ...runtime, observer: runtime.observer };
+  const { deliveryQueue } = runtime;
+  return {
+    ...runtime,
+    observer: deliveryQueue
+      ? allObservers(jobMetricsObserver(), deliveryObserver(deliveryQueue))
+      : jobMetricsObserver(),
+  };
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Reconciler, type ReconcileSummary, type ReconcilerOptions } from '../core/Reconciler.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
+import { requeueOverdueDeliveries } from '../core/WebhookDeliverer.ts';
 import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -12,8 +13,11 @@ export function makeReconcilerHandler(
 ) {
   const observed = withJobMetrics(runtime);
   const reconciler = new Reconciler({ ...observed, recorder: new TaskStatusRecorder(observed) }, options);
+  const { deliveryQueue } = runtime;
   return async (): Promise<ReconcileSummary> => {
     const summary = await reconciler.run();
+    const requeued = deliveryQueue ? await requeueOverdueDeliveries({ ...runtime, queue: deliveryQueue }) : 0;
+    if (requeued) logger.info('webhook deliveries queued again', { requeued });
     if (summary.settled || summary.redispatched || summary.timedOut)
       logger.info('reconciled', { ...summary });
     return summary;

@@ -5,6 +5,9 @@ import {
   CreateScheduleRequest,
   CreateTokenRequest,
   CreatedToken,
+  CreatedWorker,
+  Delivery,
+  WebhookSecret,
   TokenInfo,
   CreateWorkerRequest,
   Job,
@@ -36,6 +39,7 @@ export const JobList = z
   .meta({ id: 'JobList' });
 export const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
 export const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
+export const DeliveryList = z.object({ deliveries: z.array(Delivery) }).meta({ id: 'DeliveryList' });
 export const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 
 /** Routes anyone may call; every other route needs a bearer token (API Gateway attaches the authorizer to them). */
@@ -80,7 +84,12 @@ export function buildRoutes(runtime: Runtime): Route[] {
       summary: 'Register a worker',
       scope: Scope.Admin,
       body: CreateWorkerRequest,
-      responses: { 201: ok('The worker, with defaults filled in', Worker) },
+      responses: {
+        201: ok(
+          'The worker, with defaults filled in, and its webhook secret (shown this once)',
+          CreatedWorker,
+        ),
+      },
       errors: [409, 413],
       handler: async ({ body }) => json(201, await workers.create(body)),
     }),
@@ -133,6 +142,18 @@ export function buildRoutes(runtime: Runtime): Route[] {
         await workers.delete(params.name);
         return noContent();
       },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/workers/{name}/webhook-secret',
+      operationId: 'rotateWebhookSecret',
+      tag: 'Workers',
+      summary: "Replace a worker's webhook secret; the new one is shown this once",
+      scope: Scope.Admin,
+      params: NameParams,
+      responses: { 200: ok('The new secret: deliveries from now on are signed with it', WebhookSecret) },
+      errors: [404, 409],
+      handler: async ({ params }) => json(200, await workers.rotateWebhookSecret(params.name)),
     }),
     route({
       method: 'POST',
@@ -192,6 +213,18 @@ export function buildRoutes(runtime: Runtime): Route[] {
       responses: { 200: ok('One page of output lines', LogsPage) },
       errors: [404, 503],
       handler: async ({ params, query }) => json(200, await jobs.logs(params.id, query)),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/jobs/{id}/deliveries',
+      operationId: 'listJobDeliveries',
+      tag: 'Jobs',
+      summary: "A job's webhook deliveries, each with its attempts (time, response code, error)",
+      scope: Scope.Jobs,
+      params: JobIdParams,
+      responses: { 200: ok('Its deliveries, oldest first', DeliveryList) },
+      errors: [404],
+      handler: async ({ params }) => json(200, { deliveries: await jobs.deliveries(params.id) }),
     }),
     route({
       method: 'POST',

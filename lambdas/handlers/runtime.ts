@@ -1,5 +1,6 @@
 import type {
   Clock,
+  DeliveryQueue,
   DispatchQueue,
   JobObserver,
   JobStore,
@@ -8,6 +9,7 @@ import type {
   ScheduleTrigger,
   StdinStore,
   TaskLauncher,
+  WebhookSender,
   WorkerStore,
 } from '../core/ports.ts';
 import type { TokenStore } from '../core/tokens.ts';
@@ -36,4 +38,8 @@ export interface Runtime {
    * (jobMetrics.ts: withJobMetrics); every core built on the runtime passes it on.
    */
   observer?: JobObserver;
+  /** Where webhook deliveries are queued (SQS on AWS, a local queue in `runlater dev`). */
+  deliveryQueue?: DeliveryQueue;
+  /** Sends webhooks: only the delivery function has one. */
+  webhookSender?: WebhookSender;
 }

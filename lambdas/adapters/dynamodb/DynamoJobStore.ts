@@ -12,7 +12,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, TransitionConflictError, ValidationError } from '../../core/errors.ts';
 import { isFinal } from '../../core/jobStatus.ts';
-import type { IdempotencyClaim, JobCondition, JobQuery, JobStore, StoredJob } from '../../core/ports.ts';
+import type {
+  IdempotencyClaim,
+  JobAppend,
+  JobCondition,
+  JobQuery,
+  JobStore,
+  StoredJob,
+} from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
 import { JOB_INDEX } from './tables.ts';
 import { JOB_ID_PATTERN } from '../../core/ids.ts';
@@ -93,6 +100,7 @@ export class DynamoJobStore implements JobStore {
     if (id === undefined) return undefined;
     if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id))
       throw new ValidationError(new InvalidCursorError().message, 'cursor');
+    if (query.deliveryDue) return { id, deliveryDue: 'pending' };
     if (query.status) return { id, status: query.status };
     if (query.worker) return { id, worker: query.worker };
     return { id, kind: 'job' };
@@ -130,6 +138,7 @@ export class DynamoJobStore implements JobStore {
       const job = fromItem(item);
       if (query.status && job.status !== query.status) continue;
       if (query.worker && job.worker !== query.worker) continue;
+      if (query.deliveryDue && job.deliveryDue !== 'pending') continue;
       jobs.push(job);
     }
     return jobs;
@@ -166,6 +175,15 @@ export class DynamoJobStore implements JobStore {
 
   private queryFor(query: JobQuery): QueryCommandInput {
     const common = { TableName: this.tableName, ScanIndexForward: false };
+    if (query.deliveryDue) {
+      return {
+        ...common,
+        IndexName: JOB_INDEX.deliveryDue,
+        KeyConditionExpression: '#due = :due',
+        ExpressionAttributeNames: { '#due': 'deliveryDue' },
+        ExpressionAttributeValues: { ':due': 'pending' },
+      };
+    }
     if (query.status) {
       return {
         ...common,
@@ -197,7 +215,12 @@ export class DynamoJobStore implements JobStore {
     };
   }
 
-  async update(id: string, condition: JobCondition, patch: Partial<StoredJob>): Promise<StoredJob> {
+  async update(
+    id: string,
+    condition: JobCondition,
+    patch: Partial<StoredJob>,
+    append: JobAppend = {},
+  ): Promise<StoredJob> {
     const names: Record<string, string> = { '#id': 'id', '#status': 'status' };
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
@@ -205,11 +228,26 @@ export class DynamoJobStore implements JobStore {
     if (patch.status && isFinal(patch.status) && this.options.retentionSeconds) {
       fields.expiresAt = Math.floor(Date.now() / 1000) + this.options.retentionSeconds;
     }
+    const removes: string[] = [];
+    // An index key cannot be null: the pending-delivery marker is removed, not cleared.
+    if ('deliveryDue' in patch && patch.deliveryDue === undefined) {
+      names['#due'] = 'deliveryDue';
+      removes.push('#due');
+    }
     for (const [i, [key, value]] of Object.entries(fields).entries()) {
       if (value === undefined) continue;
       names[`#f${i}`] = key;
       values[`:f${i}`] = value;
       sets.push(`#f${i} = :f${i}`);
+    }
+    if (append.deliveries?.length) {
+      names['#deliveries'] = 'deliveries';
+      names['#due'] = 'deliveryDue';
+      values[':appendDeliveries'] = append.deliveries;
+      values[':emptyList'] = [];
+      values[':due'] = 'pending';
+      sets.push('#deliveries = list_append(if_not_exists(#deliveries, :emptyList), :appendDeliveries)');
+      sets.push('#due = :due');
     }
     const conditions = ['attribute_exists(#id)'];
     const statuses = condition.status.map((s, i) => {
@@ -231,12 +269,17 @@ export class DynamoJobStore implements JobStore {
       values[':cTask'] = condition.taskId;
       conditions.push('#taskId = :cTask');
     }
+    if (condition.updatedAt !== undefined) {
+      names['#updatedAt'] = 'updatedAt';
+      values[':cUpdated'] = condition.updatedAt;
+      conditions.push('#updatedAt = :cUpdated');
+    }
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

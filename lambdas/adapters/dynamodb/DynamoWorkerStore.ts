@@ -1,29 +1,28 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { WorkerStore } from '../../core/ports.ts';
-import type { Worker } from '../../core/schemas.ts';
+import type { StoredWorker, WorkerStore } from '../../core/ports.ts';
 import { DynamoItems } from './DynamoItems.ts';
 
 export class DynamoWorkerStore implements WorkerStore {
-  private readonly items: DynamoItems<Worker>;
+  private readonly items: DynamoItems<StoredWorker>;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
-    this.items = new DynamoItems<Worker>(client, tableName, 'name');
+    this.items = new DynamoItems<StoredWorker>(client, tableName, 'name');
   }
 
-  create(worker: Worker): Promise<void> {
+  create(worker: StoredWorker): Promise<void> {
     return this.items.create(worker, `worker "${worker.name}" already exists`);
   }
 
-  get(name: string): Promise<Worker | undefined> {
+  get(name: string): Promise<StoredWorker | undefined> {
     return this.items.get(name);
   }
 
-  list(): Promise<Worker[]> {
+  list(): Promise<StoredWorker[]> {
     return this.items.all();
   }
 
   /** Optimistic locking on the revision: two updates racing cannot both win. */
-  replace(worker: Worker, expectedRevision: number): Promise<void> {
+  replace(worker: StoredWorker, expectedRevision: number): Promise<void> {
     return this.items.put(worker, {
       condition: '#revision = :expected',
       names: { '#revision': 'revision' },

@@ -16,6 +16,8 @@ export const JOB_INDEX = {
   all: 'byCreated',
   byWorker: 'byWorker',
   byStatus: 'byStatus',
+  /** Sparse: only jobs with a pending webhook delivery carry `deliveryDue`. */
+  deliveryDue: 'byDeliveryDue',
 } as const;
 
 export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
@@ -27,6 +29,7 @@ export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
       { name: JOB_INDEX.all, partitionKey: 'kind', sortKey: 'id' },
       { name: JOB_INDEX.byWorker, partitionKey: 'worker', sortKey: 'id' },
       { name: JOB_INDEX.byStatus, partitionKey: 'status', sortKey: 'id' },
+      { name: JOB_INDEX.deliveryDue, partitionKey: 'deliveryDue', sortKey: 'id' },
     ],
     ttlAttribute: 'expiresAt',
   },
