@@ -279,7 +279,10 @@ export class DynamoJobStore implements JobStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          UpdateExpression: [
+            ...(sets.length ? [`SET ${sets.join(', ')}`] : []),
+            ...(removes.length ? [`REMOVE ${removes.join(', ')}`] : []),
+          ].join(' '),
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

@@ -174,5 +174,66 @@ export function jobStoreConformance(name: string, open: () => Promise<JobStoreSu
         requestHash: 'h1',
       });
     });
+
+    it('appends deliveries onto what the job holds now, and lists jobs with one pending', async () => {
+      const j = job();
+      await store.create(j);
+      const delivery = (id: string) => ({
+        id,
+        event: 'job.finished' as const,
+        url: 'https://example.com/h',
+        status: 'pending' as const,
+        createdAt: j.createdAt,
+        nextAttemptAt: j.createdAt,
+        attempts: [],
+      });
+      await store.update(
+        j.id,
+        { status: [JobStatus.Queued] },
+        { waitingReason: 'a' },
+        { deliveries: [delivery('d1')] },
+      );
+      // A writer holding the job as first read (no deliveries) appends: d1 is kept.
+      const written = await store.update(
+        j.id,
+        { status: [JobStatus.Queued] },
+        { waitingReason: 'b' },
+        { deliveries: [delivery('d2')] },
+      );
+      assert.deepEqual(
+        written.deliveries?.map((d) => d.id),
+        ['d1', 'd2'],
+      );
+      assert.equal(written.deliveryDue, 'pending');
+      const due = async () => {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.list({ deliveryDue: true, limit: 100, ...(cursor ? { cursor } : {}) });
+          ids.push(...page.jobs.map((x) => x.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        return ids;
+      };
+      assert.ok((await due()).includes(j.id));
+      // Clearing the marker takes the job off that list.
+      const cleared = await store.update(j.id, { status: [JobStatus.Queued] }, { deliveryDue: undefined });
+      assert.equal(cleared.deliveryDue, undefined);
+      assert.ok(!(await due()).includes(j.id));
+    });
+
+    it('applies a write conditional on updatedAt only while the job is as read', async () => {
+      const j = job();
+      await store.create(j);
+      await store.update(
+        j.id,
+        { status: [JobStatus.Queued], updatedAt: j.updatedAt },
+        { updatedAt: 'later' },
+      );
+      await assert.rejects(
+        store.update(j.id, { status: [JobStatus.Queued], updatedAt: j.updatedAt }, { waitingReason: 'x' }),
+        TransitionConflictError,
+      );
+    });
   });
 }
