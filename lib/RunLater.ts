@@ -23,6 +23,7 @@ import { stageShimImageContext } from './shimImage.ts';
 import { RunLaterDashboard } from './RunLaterDashboard.ts';
 import { acknowledgeNagFindings } from './nagAcknowledgements.ts';
 import { consoleBundlingHooks, routeConsole } from './webConsole.ts';
+import { RunLaterNotifications } from './RunLaterNotifications.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,6 +50,10 @@ export interface RunLaterProps {
    * Default: RETAIN. With DESTROY, empty the bucket first (its objects expire within 10 days).
    */
   readonly removalPolicy?: RemovalPolicy;
+  /** Where job state changes are put ("Job State Change" from "runlater"). Default: the default bus. */
+  readonly eventBus?: events.IEventBus;
+  /** Let webhooks reach private, loopback and link-local addresses (e.g. a receiver in the VPC). Default: false. */
+  readonly allowPrivateWebhookTargets?: boolean;
 }
 
 /**
@@ -69,8 +74,9 @@ export class RunLater extends Construct {
   readonly cluster: ecs.Cluster;
   readonly jobLogGroup: logs.LogGroup;
   readonly stdinBucket: s3.Bucket;
+  readonly notifications: RunLaterNotifications;
   readonly functions: Record<
-    'api' | 'dispatcher' | 'taskStatus' | 'reconciler' | 'scheduleFire',
+    'api' | 'dispatcher' | 'taskStatus' | 'reconciler' | 'scheduleFire' | 'webhookDelivery',
     NodejsFunction
   >;
 
@@ -258,6 +264,7 @@ export class RunLater extends Construct {
         'runlater: settles jobs whose task events were missed, enforces timeouts',
         120,
       ),
+      webhookDelivery: fn('webhookDelivery', 'runlater: delivers signed webhooks from its queue', 120),
     };
     for (const f of [
       this.functions.api,
@@ -271,6 +278,17 @@ export class RunLater extends Construct {
     );
 
     this.grantLeastPrivilege({ executionRole, schedulerRole, schedulerGroup, taskSecurityGroup });
+    const { webhookDelivery, ...jobWriters } = this.functions;
+    this.notifications = new RunLaterNotifications(this, 'Notifications', {
+      jobWriters: Object.values(jobWriters),
+      webhookDelivery,
+      jobs: this.tables.jobs,
+      workers: this.tables.workers,
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+      ...(props.allowPrivateWebhookTargets !== undefined
+        ? { allowPrivateWebhookTargets: props.allowPrivateWebhookTargets }
+        : {}),
+    });
 
     this.functions.dispatcher.addEventSource(
       new SqsEventSource(this.dispatchQueue, {

@@ -2,6 +2,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -17,7 +18,9 @@ import { RegistryClient } from '../adapters/registry/RegistryClient.ts';
 import { S3StdinStore } from '../adapters/s3/S3StdinStore.ts';
 import { EventBridgeScheduleTrigger } from '../adapters/scheduler/EventBridgeScheduleTrigger.ts';
 import { SchedulerDelayedQueue } from '../adapters/scheduler/SchedulerDelayedQueue.ts';
+import { SqsDeliveryQueue } from '../adapters/sqs/SqsDeliveryQueue.ts';
 import { SqsDispatchQueue } from '../adapters/sqs/SqsDispatchQueue.ts';
+import { eventBridgeJobEvents } from '../adapters/eventbridge/EventBridgeJobEvents.ts';
 import { systemClock } from '../core/ports.ts';
 import type { Runtime } from '../handlers/runtime.ts';
 
@@ -111,5 +114,12 @@ export function awsRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     logs: new CloudWatchLogReader(new CloudWatchLogsClient({ region }), get('JOB_LOG_GROUP')),
     clock: systemClock,
     onWorkerChanged: taskDefinitions.register,
+    // Set by the stack on every function that changes jobs (lib/RunLaterNotifications.ts).
+    ...(env.DELIVERY_QUEUE_URL
+      ? { deliveryQueue: new SqsDeliveryQueue(new SQSClient({ region }), env.DELIVERY_QUEUE_URL) }
+      : {}),
+    ...(env.EVENT_BUS_NAME
+      ? { events: eventBridgeJobEvents(new EventBridgeClient({ region }), env.EVENT_BUS_NAME) }
+      : {}),
   };
 }

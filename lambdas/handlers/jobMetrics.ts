@@ -27,20 +27,22 @@ export function jobMetricsObserver(
 }
 
 /**
- * The runtime with the JobsFinished metric (and, given a delivery queue, the queueing of webhook
- * deliveries) on its observer, unless it has an observer already.
+ * The runtime with the JobsFinished metric (and, when given, the queueing of webhook deliveries
+ * and the publishing of job events) on its observer, unless it has an observer already.
  * Every handler that can end a job (api, dispatcher, status, reconciler, schedule-fire) wraps its
  * runtime with this, so the count is whole whichever function ended the job.
  */
-export function withJobMetrics<R extends { observer?: JobObserver; deliveryQueue?: DeliveryQueue }>(
-  runtime: R,
-): R & { observer: JobObserver } {
+export function withJobMetrics<
+  R extends { observer?: JobObserver; deliveryQueue?: DeliveryQueue; events?: JobObserver },
+>(runtime: R): R & { observer: JobObserver } {
   if (runtime.observer) return { ...runtime, observer: runtime.observer };
-  const { deliveryQueue } = runtime;
+  const { deliveryQueue, events } = runtime;
+  const metrics = jobMetricsObserver();
   return {
     ...runtime,
-    observer: deliveryQueue
-      ? allObservers(jobMetricsObserver(), deliveryObserver(deliveryQueue))
-      : jobMetricsObserver(),
+    observer:
+      deliveryQueue || events
+        ? allObservers(metrics, deliveryQueue && deliveryObserver(deliveryQueue), events)
+        : metrics,
   };
 }

@@ -62,7 +62,7 @@ describe('the CDK stack', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
-    assert.equal(Object.keys(fns).length, 5);
+    assert.equal(Object.keys(fns).length, 6);
     for (const f of Object.values(fns)) assert.equal(f.Properties.Runtime, 'nodejs22.x');
   });
 

@@ -1,0 +1,69 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface RunLaterNotificationsProps {
+  /** The functions that change jobs: each may raise webhooks and events. */
+  readonly jobWriters: NodejsFunction[];
+  /** The function that sends webhooks, fed by the delivery queue. */
+  readonly webhookDelivery: NodejsFunction;
+  readonly jobs: dynamodb.ITable;
+  readonly workers: dynamodb.ITable;
+  /** Where job state changes go. Default: the account's default event bus. */
+  readonly eventBus?: events.IEventBus;
+  /** Let webhooks reach private, loopback and link-local addresses. Default: false. */
+  readonly allowPrivateWebhookTargets?: boolean;
+}
+
+/**
+ * What tells the world about jobs: webhook deliveries through their own queue and function (never
+ * sent in the path that records a job's state), and every job state change on an event bus as
+ * `source: runlater`, `detail-type: Job State Change`.
+ */
+export class RunLaterNotifications extends Construct {
+  readonly deliveryQueue: sqs.Queue;
+  readonly deliveryDeadLetterQueue: sqs.Queue;
+  readonly eventBus: events.IEventBus;
+
+  constructor(scope: Construct, id: string, props: RunLaterNotificationsProps) {
+    super(scope, id);
+    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
+      // The delivery function waits at most 10 s per receiver, 10 records a batch: six times its timeout.
+      visibilityTimeout: Duration.seconds(6 * 120),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // A receiver's failure is not a message failure (it is recorded and retried with backoff):
+      // only a function that cannot reach the job table fails a message.
+      deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: 20 },
+    });
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+
+    const { webhookDelivery } = props;
+    for (const f of [...props.jobWriters, webhookDelivery]) {
+      f.addEnvironment('DELIVERY_QUEUE_URL', this.deliveryQueue.queueUrl);
+      this.deliveryQueue.grantSendMessages(f);
+    }
+    for (const f of props.jobWriters) {
+      f.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+      this.eventBus.grantPutEventsTo(f);
+    }
+    props.jobs.grantReadWriteData(webhookDelivery);
+    props.workers.grantReadData(webhookDelivery);
+    webhookDelivery.addEnvironment(
+      'WEBHOOK_ALLOW_PRIVATE',
+      String(props.allowPrivateWebhookTargets ?? false),
+    );
+    webhookDelivery.addEventSource(
+      new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+  }
+}
