@@ -9,6 +9,7 @@ export { isFinalStatus, lineBytes };
 
 // Request bodies as callers write them: zod's *input* types, in which fields with a server-side
 // default (retry.maxAttempts, retry.jitter, ...) are optional; the exported output types are not.
+export type Delivery = z.output<typeof schemas.Delivery>;
 export type CreateWorkerInput = z.input<typeof schemas.CreateWorkerRequest>;
 export type UpdateWorkerInput = z.input<typeof schemas.UpdateWorkerRequest>;
 export type CreateJobInput = z.input<typeof schemas.CreateJobRequest>;
@@ -148,8 +149,22 @@ export class RunlaterClient {
   }
 
   /** @example await client.createWorker({ name: 'resize', image: 'ghcr.io/acme/resize:1', env: { SIZE: '128' } }) */
-  createWorker(worker: CreateWorkerInput): Promise<Worker> {
+  createWorker(worker: CreateWorkerInput): Promise<Worker & { webhookSecret: string }> {
     return this.request('POST', '/v1/workers', { body: worker });
+  }
+
+  /**
+   * Replaces the worker's webhook secret; the new one is returned this once.
+   * @example const { webhookSecret } = await client.rotateWebhookSecret('resize')
+   */
+  rotateWebhookSecret(name: string): Promise<{ webhookSecret: string }> {
+    return this.request('POST', `/v1/workers/${enc(name)}/webhook-secret`);
+  }
+
+  /** @example for (const d of await client.listDeliveries(id)) console.log(d.event, d.status, d.attempts.length) */
+  async listDeliveries(id: string): Promise<Delivery[]> {
+    return (await this.request<{ deliveries: Delivery[] }>('GET', `/v1/jobs/${enc(id)}/deliveries`))
+      .deliveries;
   }
 
   /** @example for (const w of await client.listWorkers()) console.log(w.name, w.image) */

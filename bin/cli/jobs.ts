@@ -49,6 +49,7 @@ export function registerJobs(program: Command, connect: Connect): void {
       backoff,
     )
     .option('--idempotency-key <key>', 'sending the same key and request again returns the same job')
+    .option('--notify <url>', "POST the job, signed with its worker's secret, to this URL when it ends")
     .option('--wait', 'stream the output until the job ends, and exit with its exit code')
     .addOption(jsonOption('print the job as JSON (with --wait: the final job, no output)'))
     .action(async (worker: string, opts: RunOpts) => {
@@ -64,6 +65,7 @@ export function registerJobs(program: Command, connect: Connect): void {
           ...(opts.delay !== undefined ? { delaySeconds: opts.delay } : {}),
           ...(opts.at ? { runAt: opts.at } : {}),
           ...(retry ? { retry } : {}),
+          ...(opts.notify ? { notify: { url: opts.notify } } : {}),
         },
         opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {},
       );
@@ -137,6 +139,25 @@ export function registerJobs(program: Command, connect: Connect): void {
     });
 
   jobs
+    .command('deliveries')
+    .description("Show a job's webhook deliveries: each attempt's time, response code and error")
+    .argument('<id>')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  runlater jobs deliveries 01kb2x7d3q9m4v8e6r5t0y1z2w\n  runlater jobs deliveries 01kb2x7d3q9m4v8e6r5t0y1z2w --json',
+    )
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const deliveries = await (await connect()).listDeliveries(id);
+      if (opts.json) return printJson(deliveries);
+      for (const d of deliveries) {
+        process.stdout.write(`${d.id} ${d.event} ${d.status} ${d.url}\n`);
+        for (const a of d.attempts)
+          process.stdout.write(`  #${a.attempt} ${a.at} ${a.responseCode ?? '-'} ${a.error ?? ''}\n`);
+      }
+    });
+
+  jobs
     .command('cancel')
     .description('Cancel a job: a queued one never starts, a running one is stopped')
     .argument('<id>')
@@ -163,6 +184,7 @@ interface RunOpts {
   maxAttempts?: number;
   backoff?: ReturnType<typeof backoff>;
   idempotencyKey?: string;
+  notify?: string;
   wait?: boolean;
   json?: boolean;
 }

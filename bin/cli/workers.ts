@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { UpdateWorkerInput, Worker } from '../../client/RunlaterClient.ts';
+
+type NotifyEvent = NonNullable<NonNullable<UpdateWorkerInput['notify']>['events']>[number];
 import {
   backoff,
   collect,
@@ -22,6 +24,8 @@ interface WorkerOpts {
   maxAttempts?: number;
   backoff?: ReturnType<typeof backoff>;
   taskRole?: string;
+  notify?: string;
+  notifyEvent?: string[];
   json?: boolean;
 }
 
@@ -44,6 +48,12 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       backoff,
     )
     .option('--task-role <arn>', "AWS only: an IAM role named runlater-job-* for the jobs' code")
+    .option('--notify <url>', "POST each of its jobs, signed, to this URL when it ends (a job's own wins)")
+    .option(
+      '--notify-event <event>',
+      'with --notify: job.finished (default), job.started, attempt.ended (repeatable)',
+      collect,
+    )
     .addOption(jsonOption());
 }
 
@@ -60,6 +70,9 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
   const env = pick(opts.env, base?.env);
   const merged = retry && base ? { ...base.retry, ...retry } : (retry ?? base?.retry);
   const taskRoleArn = pick(opts.taskRole, base?.taskRoleArn);
+  const notify = opts.notify
+    ? { url: opts.notify, ...(opts.notifyEvent ? { events: opts.notifyEvent as NotifyEvent[] } : {}) }
+    : base?.notify;
   return {
     image,
     ...(command ? { command } : {}),
@@ -69,6 +82,7 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(merged ? { retry: merged } : {}),
     ...(taskRoleArn ? { taskRoleArn } : {}),
+    ...(notify ? { notify } : {}),
   };
 }
 
@@ -81,7 +95,10 @@ export function registerWorkers(program: Command, connect: Connect): void {
     async (name: string, opts: WorkerOpts) => {
       const worker = await (await connect()).createWorker({ name, ...settings(opts) });
       if (opts.json) printJson(worker);
-      else process.stdout.write(`worker ${worker.name} created\n`);
+      else
+        process.stdout.write(
+          `worker ${worker.name} created\nwebhook secret (shown once): ${worker.webhookSecret}\n`,
+        );
     },
   );
 
@@ -120,6 +137,21 @@ export function registerWorkers(program: Command, connect: Connect): void {
       const worker = await (await connect()).getWorker(name);
       if (opts.json) printJson(worker);
       else printWorker(worker);
+    });
+
+  workers
+    .command('rotate-secret')
+    .description("Replace a worker's webhook secret and print the new one (shown this once)")
+    .argument('<name>')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  runlater workers rotate-secret thumbnailer\n  runlater workers rotate-secret thumbnailer --json',
+    )
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const secret = await (await connect()).rotateWebhookSecret(name);
+      if (opts.json) printJson(secret);
+      else process.stdout.write(`${secret.webhookSecret}\n`);
     });
 
   workers

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
+import { waitFor } from '../support/waitFor.ts';
+import { startWebhookReceiver } from '../support/webhookReceiver.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -50,6 +52,52 @@ describe('the runlater CLI against the dev server', () => {
   after(async () => {
     await server.stop();
     await rm(home, { recursive: true, force: true });
+  });
+
+  it('sets a webhook, shows its deliveries, and rotates the secret', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const made = await runlater(
+        [
+          'workers',
+          'create',
+          'hooked',
+          '--image',
+          'runlater-test/busybox',
+          '--command',
+          'true',
+          '--notify',
+          receiver.url,
+          '--json',
+        ],
+        env,
+      );
+      assert.equal(made.code, 0, made.stderr);
+      const worker = JSON.parse(String(made.stdout));
+      assert.match(worker.webhookSecret, /^whsec_/);
+      const run = await runlater(['jobs', 'run', 'hooked', '--wait', '--json'], env);
+      assert.equal(run.code, 0, run.stderr);
+      const job = JSON.parse(String(run.stdout));
+      const deliveries = await waitFor('the delivery', async () => {
+        const shown = await runlater(['jobs', 'deliveries', job.id, '--json'], env);
+        const list = JSON.parse(String(shown.stdout));
+        return list[0]?.status === 'delivered' ? list : undefined;
+      });
+      assert.deepEqual(
+        deliveries[0].attempts.map((a: any) => a.responseCode),
+        [200],
+      );
+      const text = await runlater(['jobs', 'deliveries', job.id], env);
+      assert.match(String(text.stdout), new RegExp(`msg_${job.id}_job.finished job.finished delivered`));
+      const rotated = await runlater(['workers', 'rotate-secret', 'hooked'], env);
+      assert.equal(rotated.code, 0, rotated.stderr);
+      assert.match(String(rotated.stdout), /^whsec_/);
+      assert.notEqual(String(rotated.stdout).trim(), worker.webhookSecret);
+      const help = await runlater(['jobs', 'deliveries', '--help'], env);
+      assert.match(String(help.stdout), /Examples:/);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('creates and lists workers', async () => {
