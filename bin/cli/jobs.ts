@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { isFinalStatus, type Job, type JobStatus, type LogStream } from '../../client/RunlaterClient.ts';
 import {
   backoff,
+  collect,
   collectEnv,
   isoTime,
   jsonOption,
@@ -50,6 +51,17 @@ export function registerJobs(program: Command, connect: Connect): void {
     )
     .option('--idempotency-key <key>', 'sending the same key and request again returns the same job')
     .option('--notify <url>', "POST the job, signed with its worker's secret, to this URL when it ends")
+    .option(
+      '--after <id>',
+      'start only once this job succeeded; cancelled if it did not (repeatable)',
+      collect,
+    )
+    .addOption(
+      new Option(
+        '--stdin-from <id>',
+        "this job's stdout becomes the job's stdin (implies --after)",
+      ).conflicts('stdin'),
+    )
     .option('--wait', 'stream the output until the job ends, and exit with its exit code')
     .addOption(jsonOption('print the job as JSON (with --wait: the final job, no output)'))
     .action(async (worker: string, opts: RunOpts) => {
@@ -66,6 +78,8 @@ export function registerJobs(program: Command, connect: Connect): void {
           ...(opts.at ? { runAt: opts.at } : {}),
           ...(retry ? { retry } : {}),
           ...(opts.notify ? { notify: { url: opts.notify } } : {}),
+          ...(opts.after ? { after: opts.after } : {}),
+          ...(opts.stdinFrom ? { stdinFrom: opts.stdinFrom } : {}),
         },
         opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {},
       );
@@ -185,6 +199,8 @@ interface RunOpts {
   backoff?: ReturnType<typeof backoff>;
   idempotencyKey?: string;
   notify?: string;
+  after?: string[];
+  stdinFrom?: string;
   wait?: boolean;
   json?: boolean;
 }

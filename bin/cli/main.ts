@@ -3,6 +3,7 @@ import { RunlaterApiError, RunlaterClient } from '../../client/RunlaterClient.ts
 import { resolveConnection } from '../../client/config.ts';
 import { registerDev } from './dev.ts';
 import { registerJobs } from './jobs.ts';
+import { registerPipe } from './pipe.ts';
 import { registerLogin } from './login.ts';
 import { UsageError, type Connect } from './options.ts';
 import { registerSchedules } from './schedules.ts';
@@ -31,6 +32,7 @@ registerDev(program);
 registerLogin(program);
 registerWorkers(program, connect);
 registerJobs(program, connect);
+registerPipe(program, connect);
 registerSchedules(program, connect);
 registerTokens(program, connect);
 

@@ -7,13 +7,16 @@ import type {
   DispatchQueue,
   JobObserver,
   JobStore,
+  LogReader,
+  StdinStore,
   StoredJob,
   TaskLauncher,
   WorkerStore,
 } from './ports.ts';
+import { Pipelines } from './pipelines.ts';
 import { buildTaskSpec, CANCEL_STOP_REASON } from './taskSpec.ts';
 
-export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone';
+export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone' | 'waiting';
 
 /**
  * Starts one attempt of a job. Safe to run twice for one message (queues deliver at least once):
@@ -30,11 +33,16 @@ export class Dispatcher {
       launcher: TaskLauncher;
       queue: DispatchQueue;
       clock: Clock;
+      logs: LogReader;
+      stdin: StdinStore;
       observer?: JobObserver;
     },
   ) {
     this.machine = new JobStateMachine(deps);
+    this.pipelines = new Pipelines(deps);
   }
+
+  private readonly pipelines: Pipelines;
 
   /** Throws RetryLaterError when the task cannot be started now; the message must then be redelivered. */
   async dispatch(message: DispatchMessage): Promise<DispatchOutcome> {
@@ -49,6 +57,11 @@ export class Dispatcher {
         await this.deps.queue.send(message, early);
         return 'not-yet';
       }
+      // A job that waits for others starts only once they all succeeded (see Pipelines).
+      const gated = await this.pipelines.gate(job, this.machine);
+      if (gated === 'wait') return 'waiting';
+      if (gated.status !== JobStatus.Queued) return 'stale';
+      job = gated;
       try {
         job = await this.machine.startAttempt(job, message.attempt);
       } catch (err) {

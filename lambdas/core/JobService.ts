@@ -11,6 +11,7 @@ import { isFinal, JobStatus } from './jobStatus.ts';
 import { FinishFrom, JobStateMachine } from './JobStateMachine.ts';
 import { toPublicJob } from './jobView.ts';
 import { LIMITS } from './limits.ts';
+import { DEPENDENCIES_WAITING, Pipelines } from './pipelines.ts';
 import type {
   Clock,
   DispatchQueue,
@@ -40,9 +41,11 @@ export interface JobServiceDeps {
 /** Queueing, reading and cancelling jobs: what the API offers, independent of where jobs run. */
 export class JobService {
   private readonly machine: JobStateMachine;
+  private readonly pipelines: Pipelines;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.machine = new JobStateMachine(deps);
+    this.pipelines = new Pipelines(deps);
   }
 
   /**
@@ -69,6 +72,17 @@ export class JobService {
       throw new PayloadTooLargeError(
         `stdin is ${bytes.length} bytes; the limit is ${LIMITS.stdinBytes} bytes`,
       );
+
+    // stdinFrom implies waiting for that job; each named job must exist.
+    const after = [...new Set([...(input.after ?? []), ...(input.stdinFrom ? [input.stdinFrom] : [])])];
+    if (after.length > LIMITS.maxDependencies)
+      throw new ValidationError(`at most ${LIMITS.maxDependencies} jobs to wait for`, 'after');
+    for (const dep of after)
+      if (!(await jobs.get(dep)))
+        throw new ValidationError(
+          `job ${dep} does not exist`,
+          dep === input.stdinFrom && !input.after?.includes(dep) ? 'stdinFrom' : 'after',
+        );
 
     const now = clock.now();
     let delaySeconds = input.delaySeconds ?? 0;
@@ -116,13 +130,20 @@ export class JobService {
       env: input.env ?? {},
       stdinBytes: bytes.length,
       cancelRequested: false,
-      waitingReason: delaySeconds > 0 ? `delayed until ${runAt}` : null,
+      waitingReason:
+        after.length > 0
+          ? `${DEPENDENCIES_WAITING}: ${after.join(', ')}`
+          : delaySeconds > 0
+            ? `delayed until ${runAt}`
+            : null,
       attempts: [],
       stdin,
       retry,
       taskId: null,
       // The worker's webhook as it is now: a later change of the worker does not redirect this job's.
       ...((input.notify ?? worker.notify) ? { notify: input.notify ?? worker.notify } : {}),
+      ...(after.length > 0 ? { after } : {}),
+      ...(input.stdinFrom ? { stdinFrom: input.stdinFrom } : {}),
       ...(key !== undefined ? { idempotencyKey: key, requestHash } : {}),
     };
     try {
@@ -133,6 +154,7 @@ export class JobService {
       if (existing) return this.replay(existing);
       throw err;
     }
+    await this.pipelines.register(job);
     await queue.send({ jobId: id, attempt: 1 }, delaySeconds);
     return { job: toPublicJob(job), created: true };
   }

@@ -11,6 +11,8 @@ export function toPublicJob(job: StoredJob): Job {
     requestHash: _hash,
     deliveries: _deliveries,
     deliveryDue: _due,
+    dependents: _dependents,
+    stdinReady: _ready,
     ...view
   } = job;
   // Jobs stored before waitingReason existed have none.

@@ -26,6 +26,8 @@ export const LIMITS = {
   listLimitMax: 200,
   logLimitDefault: 1000,
   logLimitMax: 10000,
+  /** Jobs one job may wait for (`after`): each is read before its first attempt. */
+  maxDependencies: 20,
 } as const;
 
 export const DEFAULT_CPU = 256;

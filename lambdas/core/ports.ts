@@ -25,6 +25,10 @@ export interface StoredJob extends Job {
   deliveries?: Delivery[];
   /** Set while a delivery is pending: the sparse index the reconciler finds them by. */
   deliveryDue?: 'pending';
+  /** Jobs that wait for this one (`after`): woken when it ends. */
+  dependents?: string[];
+  /** Its stdin was filled in from `stdinFrom` (done once, before its first attempt). */
+  stdinReady?: boolean;
 }
 
 /** A worker as stored: with the secret its jobs' webhooks are signed with (never shown by reads). */
@@ -68,6 +72,8 @@ export interface JobCondition {
 export interface JobAppend {
   /** New pending webhook deliveries; the job is marked `deliveryDue` with them. */
   deliveries?: Delivery[];
+  /** Jobs that now wait for this one. */
+  dependents?: string[];
 }
 
 export interface IdempotencyClaim {

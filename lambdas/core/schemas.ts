@@ -276,6 +276,18 @@ export const CreateJobRequest = z
       .optional()
       .meta({ description: 'When to start, at most 7 days ahead' }),
     notify: Notify.optional().meta({ description: "Webhook for this job (default: its worker's)" }),
+    after: z.array(z.string().min(1).max(255)).min(1).max(LIMITS.maxDependencies).optional().meta({
+      description:
+        'Job ids to wait for: this job stays queued until all succeeded, and ends cancelled if one did not',
+    }),
+    stdinFrom: z.string().min(1).max(255).optional().meta({
+      description:
+        "A job id whose stdout (its final attempt's) becomes this job's stdin; implies waiting for it (after)",
+    }),
+  })
+  .refine((r) => !(r.stdinFrom !== undefined && (r.stdin !== undefined || r.stdinBase64 !== undefined)), {
+    message: 'give stdin/stdinBase64 or stdinFrom, not both',
+    path: ['stdinFrom'],
   })
   .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
     message: 'give stdin or stdinBase64, not both',
@@ -414,6 +426,8 @@ export const Job = z
     }),
     attempts: z.array(Attempt),
     notify: Notify.optional().meta({ description: 'Where its webhooks go, if anywhere' }),
+    after: z.array(z.string()).optional().meta({ description: 'The jobs it waits for' }),
+    stdinFrom: z.string().optional().meta({ description: 'The job whose stdout is its stdin' }),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;

@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { allObservers, deliveryObserver } from '../core/deliveryObserver.ts';
-import type { DeliveryQueue, JobObserver } from '../core/ports.ts';
+import { pipelineObserver } from '../core/pipelines.ts';
+import type { DeliveryQueue, DispatchQueue, JobObserver } from '../core/ports.ts';
 
 /** The namespace and metric the dashboard graphs (lib/RunLaterDashboard.ts). */
 export const METRICS = {
@@ -27,22 +28,28 @@ export function jobMetricsObserver(
 }
 
 /**
- * The runtime with the JobsFinished metric (and, when given, the queueing of webhook deliveries
- * and the publishing of job events) on its observer, unless it has an observer already.
+ * The runtime with the JobsFinished metric, the waking of a finished job's dependents (and, when
+ * given, the queueing of webhook deliveries and the publishing of job events) on its observer, unless it has an observer already.
  * Every handler that can end a job (api, dispatcher, status, reconciler, schedule-fire) wraps its
  * runtime with this, so the count is whole whichever function ended the job.
  */
 export function withJobMetrics<
-  R extends { observer?: JobObserver; deliveryQueue?: DeliveryQueue; events?: JobObserver },
+  R extends {
+    observer?: JobObserver;
+    queue?: DispatchQueue;
+    deliveryQueue?: DeliveryQueue;
+    events?: JobObserver;
+  },
 >(runtime: R): R & { observer: JobObserver } {
   if (runtime.observer) return { ...runtime, observer: runtime.observer };
-  const { deliveryQueue, events } = runtime;
-  const metrics = jobMetricsObserver();
+  const { queue, deliveryQueue, events } = runtime;
   return {
     ...runtime,
-    observer:
-      deliveryQueue || events
-        ? allObservers(metrics, deliveryQueue && deliveryObserver(deliveryQueue), events)
-        : metrics,
+    observer: allObservers(
+      jobMetricsObserver(),
+      queue && pipelineObserver(queue),
+      deliveryQueue && deliveryObserver(deliveryQueue),
+      events,
+    ),
   };
 }

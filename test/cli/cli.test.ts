@@ -253,4 +253,26 @@ describe('the runlater CLI against the dev server', () => {
       assert.match(String(res.stdout), /^Usage: runlater/);
     }
   });
+
+  it('pipes jobs: each stdout the next stdin, exact bytes, and --after/--stdin-from by hand', async () => {
+    const input = Buffer.concat([randomBytes(500), Buffer.from('\n\0tail')]);
+    const dir = await mkdtemp(join(tmpdir(), 'runlater-pipe-'));
+    try {
+      const file = join(dir, 'in.bin');
+      await writeFile(file, input);
+      const piped = await runlater(['pipe', 'cat', 'cat', 'cat', '--stdin', file, '--wait'], env);
+      assert.equal(piped.code, 0, piped.stderr);
+      assert.deepEqual(piped.stdout, input);
+
+      const first = await runlater(['jobs', 'run', 'cat', '--stdin', file], env);
+      const id = String(first.stdout).trim();
+      const second = await runlater(['jobs', 'run', 'cat', '--after', id, '--stdin-from', id, '--wait'], env);
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(second.stdout, input);
+      const help = await runlater(['pipe', '--help'], env);
+      assert.match(String(help.stdout), /Examples:/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

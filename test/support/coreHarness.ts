@@ -5,6 +5,7 @@ import type {
   Clock,
   DispatchMessage,
   DispatchQueue,
+  LogReader,
   StdinStore,
   TaskDescription,
   TaskLauncher,
@@ -82,6 +83,8 @@ export async function coreHarness() {
     queue: new RecordingQueue(),
     launcher: new RecordingLauncher(),
     stdin: new MemoryStdinStore(),
+    /** No job here writes output; tests that read some give their own reader. */
+    logs: { read: async () => ({ lines: [], nextCursor: '' }) } as LogReader,
     clock: new ManualClock(),
     close: () => dynamo.close(),
   };

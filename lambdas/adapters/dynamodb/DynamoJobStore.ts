@@ -249,6 +249,12 @@ export class DynamoJobStore implements JobStore {
       sets.push('#deliveries = list_append(if_not_exists(#deliveries, :emptyList), :appendDeliveries)');
       sets.push('#due = :due');
     }
+    if (append.dependents?.length) {
+      names['#dependents'] = 'dependents';
+      values[':appendDependents'] = append.dependents;
+      values[':emptyList'] = [];
+      sets.push('#dependents = list_append(if_not_exists(#dependents, :emptyList), :appendDependents)');
+    }
     const conditions = ['attribute_exists(#id)'];
     const statuses = condition.status.map((s, i) => {
       values[`:c${i}`] = s;
