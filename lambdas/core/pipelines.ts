@@ -110,7 +110,8 @@ export class Pipelines {
         );
         if (!line.partial) parts.push(Buffer.from('\n'));
       }
-      if (out.lines.length < limit || out.nextCursor === cursor) break;
+      // The end is where the cursor stops moving (a page may hold no stdout and still move on).
+      if (!out.nextCursor || out.nextCursor === cursor) break;
       cursor = out.nextCursor;
     }
     return Buffer.concat(parts);

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { hashToken } from '../../lambdas/core/tokens.ts';
+import { awsRuntime } from '../../lambdas/entrypoints/awsRuntime.ts';
+import { makeApiHandler } from '../../lambdas/handlers/api.ts';
+import { makeDispatcherHandler } from '../../lambdas/handlers/dispatcher.ts';
+import type { ApiEvent } from '../../lambdas/handlers/http/types.ts';
+import { makeTaskStatusHandler } from '../../lambdas/handlers/taskStatus.ts';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embeddedDynamo.ts';
+import { taskStateChangeEvent } from '../support/ecsEvents.ts';
+
+const ecs = mockClient(ECSClient);
+const sqs = mockClient(SQSClient);
+const cwl = mockClient(CloudWatchLogsClient);
+mockClient(SchedulerClient);
+const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dispatch';
+const TOKEN = 'rl_pipes';
+const ctx = {} as Context;
+const taskArn = (id: string) => `arn:aws:ecs:eu-west-1:123456789012:task/runlater/${id}`;
+
+/** after/stdinFrom as AWS runs them: dynalite for DynamoDB, ECS, SQS and CloudWatch Logs mocked. */
+describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
+  let dynamo: EmbeddedDynamo;
+  let api: ReturnType<typeof makeApiHandler>;
+  let dispatcher: ReturnType<typeof makeDispatcherHandler>;
+  let taskStatus: ReturnType<typeof makeTaskStatusHandler>;
+
+  before(async () => {
+    dynamo = await startEmbeddedDynamo(undefined);
+    const env = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      WORKERS_TABLE: dynamo.tableNames.workers,
+      JOBS_TABLE: dynamo.tableNames.jobs,
+      TOKENS_TABLE: dynamo.tableNames.tokens,
+      SCHEDULES_TABLE: dynamo.tableNames.schedules,
+      DISPATCH_QUEUE_URL: QUEUE,
+      DISPATCH_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dispatch',
+      STDIN_BUCKET: 'stdin-bucket',
+      CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/runlater',
+      SUBNETS: 'subnet-a',
+      SECURITY_GROUPS: 'sg-1',
+      ASSIGN_PUBLIC_IP: 'true',
+      EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/exec',
+      SHIM_IMAGE: 'shim:latest',
+      JOB_LOG_GROUP: 'jobs',
+      SCHEDULER_GROUP: 'runlater',
+      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
+      SCHEDULE_FIRE_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:fire',
+      JOB_RETENTION_DAYS: '30',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    Object.assign(process.env, env);
+    const runtime = awsRuntime({ ...process.env, ...env });
+    await runtime.tokens.put({
+      hash: hashToken(TOKEN),
+      name: 't',
+      scopes: ['admin'],
+      createdAt: new Date().toISOString(),
+    });
+    api = makeApiHandler(runtime);
+    dispatcher = makeDispatcherHandler(runtime);
+    taskStatus = makeTaskStatusHandler(runtime);
+    ecs.on(RegisterTaskDefinitionCommand).resolves({});
+    sqs.on(SendMessageCommand).resolves({});
+    ecs
+      .on(RunTaskCommand)
+      .callsFake((input) => ({ tasks: [{ taskArn: taskArn(input.startedBy.split('.')[0]) }] }));
+    await call('POST', '/v1/workers', { name: 'w', image: 'busybox:1.36', command: ['cat'] });
+  });
+  after(() => dynamo.close());
+
+  async function call(method: string, path: string, body?: unknown) {
+    const event = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: path,
+      rawQueryString: '',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      requestContext: { http: { method, path }, requestId: 'r' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      isBase64Encoded: false,
+    } as unknown as ApiEvent;
+    const res = await api(event, ctx);
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+  }
+  const dispatch = (jobId: string) =>
+    dispatcher({
+      Records: [{ messageId: 'm', body: JSON.stringify({ jobId, attempt: 1 }) }],
+    } as unknown as SQSEvent);
+  const stop = (jobId: string, exitCode: number) =>
+    taskStatus(
+      taskStateChangeEvent({
+        taskId: taskArn(jobId),
+        startedBy: `${jobId}.1`,
+        lastStatus: 'STOPPED',
+        startedAt: '2026-11-22T12:00:00.000Z',
+        stoppedAt: '2026-11-22T12:00:05.000Z',
+        exitCode,
+        stopCode: 'EssentialContainerExited',
+      }),
+    );
+  const wokenFor = (jobId: string) =>
+    sqs
+      .commandCalls(SendMessageCommand)
+      .filter(
+        (c) => c.args[0].input.QueueUrl === QUEUE && JSON.parse(c.args[0].input.MessageBody!).jobId === jobId,
+      );
+
+  it('waits, is woken by its dependency, and runs with its stdout (as CloudWatch Logs holds it) as stdin', async () => {
+    const first = (await call('POST', '/v1/jobs', { worker: 'w', stdin: 'x' })).body;
+    const second = (await call('POST', '/v1/jobs', { worker: 'w', stdinFrom: first.id })).body;
+    assert.equal(second.status, 'queued');
+    // Its message comes before the first ended: it starts nothing.
+    await dispatch(second.id);
+    assert.equal(ecs.commandCalls(RunTaskCommand).length, 0);
+
+    await dispatch(first.id);
+    // As CloudWatch Logs answers: the events, then (asked from the end token) none and the same token.
+    cwl.on(GetLogEventsCommand).callsFake((input) =>
+      input.nextToken === 'f/end'
+        ? { events: [], nextForwardToken: 'f/end' }
+        : {
+            events: [
+              { timestamp: 1, message: 'o line one' },
+              { timestamp: 2, message: 'e a warning' },
+              { timestamp: 3, message: 'o line two' },
+            ],
+            nextForwardToken: 'f/end',
+          },
+    );
+    const before = wokenFor(second.id).length;
+    await stop(first.id, 0);
+    assert.equal(wokenFor(second.id).length, before + 1, 'the end of the first sends the second again');
+    assert.deepEqual(
+      cwl.commandCalls(GetLogEventsCommand).length,
+      0,
+      'nothing read until the second is dispatched',
+    );
+
+    await dispatch(second.id);
+    const run = ecs.commandCalls(RunTaskCommand).find((c) => c.args[0].input.startedBy === `${second.id}.1`);
+    assert.ok(run, 'the second ran');
+    assert.deepEqual(cwl.commandCalls(GetLogEventsCommand)[0]!.args[0].input, {
+      logGroupName: 'jobs',
+      logStreamName: `runlater/job/${first.id}`,
+      startFromHead: true,
+      limit: 10_000,
+    });
+    const job = (await call('GET', `/v1/jobs/${second.id}`)).body;
+    assert.equal(job.stdinBytes, 'line one\nline two\n'.length);
+  });
+
+  it('ends cancelled, naming the dependency, when it failed', async () => {
+    const first = (await call('POST', '/v1/jobs', { worker: 'w' })).body;
+    const second = (await call('POST', '/v1/jobs', { worker: 'w', after: [first.id] })).body;
+    await dispatch(first.id);
+    await stop(first.id, 2);
+    await dispatch(second.id);
+    const job = (await call('GET', `/v1/jobs/${second.id}`)).body;
+    assert.equal(job.status, 'cancelled');
+    assert.equal(job.error, `dependency ${first.id} ended failed: this job did not run`);
+    assert.ok(!ecs.commandCalls(RunTaskCommand).some((c) => c.args[0].input.startedBy === `${second.id}.1`));
+  });
+});
