@@ -1,4 +1,4 @@
 import { makeApiHandler } from '../handlers/api.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { apiRuntime } from './runtimes.ts';
 
-export const handler = makeApiHandler(awsRuntime());
+export const handler = makeApiHandler(apiRuntime());

@@ -1,4 +1,4 @@
 import { makeDispatcherHandler } from '../handlers/dispatcher.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { dispatcherRuntime } from './runtimes.ts';
 
-export const handler = makeDispatcherHandler(awsRuntime());
+export const handler = makeDispatcherHandler(dispatcherRuntime());

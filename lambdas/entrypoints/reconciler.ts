@@ -1,4 +1,4 @@
 import { makeReconcilerHandler } from '../handlers/reconciler.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { reconcilerRuntime } from './runtimes.ts';
 
-export const handler = makeReconcilerHandler(awsRuntime());
+export const handler = makeReconcilerHandler(reconcilerRuntime());

@@ -1,4 +1,4 @@
 import { makeScheduleFireHandler } from '../handlers/scheduleFire.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { scheduleFireRuntime } from './runtimes.ts';
 
-export const handler = makeScheduleFireHandler(awsRuntime());
+export const handler = makeScheduleFireHandler(scheduleFireRuntime());

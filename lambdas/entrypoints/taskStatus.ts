@@ -1,4 +1,4 @@
 import { makeTaskStatusHandler } from '../handlers/taskStatus.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { taskStatusRuntime } from './runtimes.ts';
 
-export const handler = makeTaskStatusHandler(awsRuntime());
+export const handler = makeTaskStatusHandler(taskStatusRuntime());

@@ -7,6 +7,12 @@ import { RetryLaterError } from '../core/errors.ts';
 import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
+/** What the dispatcher uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+export type DispatcherRuntime = Pick<
+  Runtime,
+  'jobs' | 'workers' | 'launcher' | 'queue' | 'clock' | 'observer'
+>;
+
 const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().min(1) });
 
 /**
@@ -14,7 +20,7 @@ const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().
  * batch item failure, so the queue redelivers it later and the rest of the batch is not retried.
  */
 export function makeDispatcherHandler(
-  runtime: Runtime,
+  runtime: DispatcherRuntime,
   logger = new Logger({ serviceName: 'runlater-dispatcher' }),
 ) {
   const dispatcher = new Dispatcher(withJobMetrics(runtime));

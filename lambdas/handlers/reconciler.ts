@@ -4,9 +4,12 @@ import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
 import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
+/** What the reconciler uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+export type ReconcilerRuntime = Pick<Runtime, 'jobs' | 'launcher' | 'queue' | 'clock' | 'observer'>;
+
 /** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */
 export function makeReconcilerHandler(
-  runtime: Runtime,
+  runtime: ReconcilerRuntime,
   options: ReconcilerOptions = {},
   logger = new Logger({ serviceName: 'runlater-reconciler' }),
 ) {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EcsTaskDefinitions } from '../../lambdas/adapters/ecs/EcsTaskDefinitions.ts';
+import { EcsTaskLauncher } from '../../lambdas/adapters/ecs/EcsTaskLauncher.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import { main as initContainerMain } from '../../lambdas/shim/prepare.ts';
 import { workerFixture } from '../support/fixtures.ts';
@@ -117,6 +118,38 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     assert.equal(out.code, 0);
     assert.deepEqual(lines(out.stdout), tagged('o', 'hello\nworld from the worker'));
     assert.equal(String(out.stderr), '');
+  });
+
+  it('empty env values reach the program set and empty, though ECS drops them from the task', async () => {
+    const worker = workerFixture({
+      command: ['sh', '-c', 'echo "${FROM_WORKER+set}:${FROM_JOB+set}:$FROM_JOB"'],
+      env: { FROM_WORKER: '' },
+    });
+    const job = await containerDefinition(worker);
+    const launcher = new EcsTaskLauncher(
+      new ECSClient({ region: 'eu-west-1' }),
+      { put: async () => '', url: async () => '', delete: async () => {} },
+      {
+        cluster: 'c',
+        network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false },
+      },
+    );
+    const input = await launcher.runTaskInput({
+      clientToken: 't',
+      jobId: 'j',
+      attempt: 1,
+      worker,
+      env: { FROM_JOB: '' },
+      stdin: { bytes: 0, inlineBase64: '' },
+      timeoutSeconds: 60,
+    });
+    const overrides = input.overrides!.containerOverrides!.find((c) => c.name === 'job')!.environment!;
+    // What ECS does: the task's env, the overrides on top, and every empty value dropped.
+    const env = new Map([...(job.environment ?? []), ...overrides].map((e) => [e.name!, e.value!]));
+    const ecsEnv = [...env].filter(([, v]) => v !== '').map(([name, value]) => ({ name, value }));
+    const out = await runTask({ ...job, environment: ecsEnv }, { RUNLATER_STDIN_B64: '' });
+    assert.equal(out.code, 0, String(out.stderr));
+    assert.deepEqual(lines(out.stdout), ['o set:set:']);
   });
 
   it("stderr lines tagged apart from stdout's, the program's exit code kept", async () => {
