@@ -57,6 +57,8 @@ export interface RunLaterProps {
   readonly alarmTopic?: sns.ITopic;
   /** With no alarmTopic: this address is subscribed to the stack's alarm topic (it must confirm). */
   readonly alarmEmail?: string;
+  /** The CloudWatch dashboard ($3 a month beyond the free three). Default: true. */
+  readonly dashboard?: boolean;
 }
 
 /** Settings every function gets besides what its code reads (functionEnv.ts); read by Lambda and Powertools. */
@@ -83,6 +85,7 @@ export class RunLater extends Construct {
   /** Task events EventBridge could not deliver to the status function: kept apart, so redriving the dispatch DLQ stays safe. */
   readonly eventsDeadLetterQueue: sqs.Queue;
   readonly alarms: RunLaterAlarms;
+  readonly dashboard?: RunLaterDashboard;
   readonly cluster: ecs.Cluster;
   readonly jobLogGroup: logs.LogGroup;
   readonly stdinBucket: s3.Bucket;
@@ -271,6 +274,8 @@ export class RunLater extends Construct {
         memorySize: 512,
         timeout: Duration.seconds(timeout),
         description,
+        // X-Ray: the entry points trace each invocation and its AWS calls (Powertools Tracer).
+        tracing: lambda.Tracing.ACTIVE,
         environment: { ...environmentOf(name, known), ...FUNCTION_SETTINGS },
         logGroup,
         bundling: {
@@ -373,18 +378,19 @@ export class RunLater extends Construct {
 
     acknowledgeNagFindings(this, { executionRole, schedulerGroup, vpc: ownVpc ? vpc : undefined });
 
-    const dashboard = new RunLaterDashboard(this, 'Dashboard', {
-      functions: Object.values(this.functions),
-      dispatchQueue: this.dispatchQueue,
-      deadLetterQueue: this.deadLetterQueue,
-      cluster: this.cluster,
-    });
     this.alarms = new RunLaterAlarms(this, 'Alarms', {
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
       functions: this.functions,
-      deadLetterQueues: { TaskEvents: this.eventsDeadLetterQueue },
-      alarms: [dashboard.deadLetterAlarm],
+      deadLetterQueues: { Dispatch: this.deadLetterQueue, TaskEvents: this.eventsDeadLetterQueue },
     });
+    if (props.dashboard !== false)
+      this.dashboard = new RunLaterDashboard(this, 'Dashboard', {
+        functions: this.functions,
+        dispatchQueue: this.dispatchQueue,
+        deadLetterAlarm: this.alarms.deadLetterAlarms.Dispatch!,
+        cluster: this.cluster,
+        api: this.api,
+      });
   }
 }

@@ -15,8 +15,6 @@ export interface RunLaterAlarmsProps {
   functions: Record<string, lambda.IFunction>;
   /** Dead-letter queues, by name, each alarmed when it holds anything. */
   deadLetterQueues: Record<string, sqs.IQueue>;
-  /** Alarms made elsewhere that should notify the topic too. */
-  alarms?: cloudwatch.Alarm[];
 }
 
 /**
@@ -26,6 +24,8 @@ export interface RunLaterAlarmsProps {
 export class RunLaterAlarms extends Construct {
   readonly topic: sns.ITopic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The alarm of each dead-letter queue, by the name it was given. */
+  readonly deadLetterAlarms: Record<string, cloudwatch.Alarm> = {};
 
   constructor(scope: Construct, id: string, props: RunLaterAlarmsProps) {
     super(scope, id);
@@ -39,19 +39,20 @@ export class RunLaterAlarms extends Construct {
       this.topic = topic;
     }
     const period = Duration.minutes(5);
-    const alarm = (name: string, description: string, metric: cloudwatch.IMetric) =>
-      this.alarms.push(
-        new cloudwatch.Alarm(this, name, {
-          alarmDescription: `runlater: ${description}`,
-          metric,
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      );
+    const alarm = (name: string, description: string, metric: cloudwatch.IMetric) => {
+      const made = new cloudwatch.Alarm(this, name, {
+        alarmDescription: `runlater: ${description}`,
+        metric,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.alarms.push(made);
+      return made;
+    };
     for (const [name, queue] of Object.entries(props.deadLetterQueues))
-      alarm(
+      this.deadLetterAlarms[name] = alarm(
         `${name}DeadLetters`,
         `messages in the ${name} dead-letter queue`,
         queue.metricApproximateNumberOfMessagesVisible({ period }),
@@ -66,6 +67,6 @@ export class RunLaterAlarms extends Construct {
       );
     }
     const action = new actions.SnsAction(this.topic);
-    for (const a of [...this.alarms, ...(props.alarms ?? [])]) a.addAlarmAction(action);
+    for (const a of this.alarms) a.addAlarmAction(action);
   }
 }

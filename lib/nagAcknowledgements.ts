@@ -32,6 +32,11 @@ export function acknowledgeNagFindings(
 
   for (const f of all) {
     ack(
+      f.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions',
+    );
+    ack(
       f,
       'AwsSolutions-L1',
       'runlater targets the nodejs22.x Lambda runtime on purpose (its tested Node version)',

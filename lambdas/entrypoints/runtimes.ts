@@ -41,11 +41,17 @@ export function envOf<F extends FunctionName>(fn: F, source: NodeJS.ProcessEnv =
   return (name) => source[name]!;
 }
 
+/** How the entry points instrument what the factories build: each SDK client traced (X-Ray). */
+export interface RuntimeOptions {
+  traceClient?: <T>(client: T) => T;
+}
+const untraced = <T>(client: T): T => client;
+
 /** The region Lambda runs in (AWS_REGION is Lambda's own, always set there). */
 const region = (source: NodeJS.ProcessEnv) => ({ region: source.AWS_REGION ?? 'us-east-1' });
 
-function documentClient(source: NodeJS.ProcessEnv) {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(region(source)), {
+function documentClient(source: NodeJS.ProcessEnv, t: <T>(client: T) => T) {
+  return DynamoDBDocumentClient.from(t(new DynamoDBClient(region(source))), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }
@@ -60,10 +66,15 @@ function jobStore(get: (name: Store) => string, doc: DynamoDBDocumentClient) {
   });
 }
 
-function dispatchQueue(get: (name: Queue) => string, source: NodeJS.ProcessEnv, scheduler?: SchedulerClient) {
+function dispatchQueue(
+  get: (name: Queue) => string,
+  source: NodeJS.ProcessEnv,
+  t: <T>(client: T) => T,
+  scheduler?: SchedulerClient,
+) {
   return new SchedulerDelayedQueue(
-    new SqsDispatchQueue(new SQSClient(region(source)), get('DISPATCH_QUEUE_URL')),
-    scheduler ?? new SchedulerClient(region(source)),
+    new SqsDispatchQueue(t(new SQSClient(region(source))), get('DISPATCH_QUEUE_URL')),
+    scheduler ?? t(new SchedulerClient(region(source))),
     {
       groupName: get('SCHEDULER_GROUP'),
       queueArn: get('DISPATCH_QUEUE_ARN'),
@@ -72,8 +83,13 @@ function dispatchQueue(get: (name: Queue) => string, source: NodeJS.ProcessEnv, 
   );
 }
 
-function taskDefinitions(get: (name: Definitions) => string, source: NodeJS.ProcessEnv, ecs: ECSClient) {
-  const ecr = new ECRClient(region(source));
+function taskDefinitions(
+  get: (name: Definitions) => string,
+  source: NodeJS.ProcessEnv,
+  ecs: ECSClient,
+  t: <T>(client: T) => T,
+) {
+  const ecr = t(new ECRClient(region(source)));
   const registry = new RegistryClient({
     // The account's own ECR registries need its credentials; public registries take anonymous tokens.
     basicAuth: async (host) => {
@@ -96,18 +112,21 @@ function taskDefinitions(get: (name: Definitions) => string, source: NodeJS.Proc
 }
 
 /** The HTTP API: every part, since it manages workers, jobs, tokens and schedules. */
-export function apiRuntime(source: NodeJS.ProcessEnv = process.env): Runtime {
+export function apiRuntime(
+  source: NodeJS.ProcessEnv = process.env,
+  { traceClient: t = untraced }: RuntimeOptions = {},
+): Runtime {
   const get = envOf('api', source);
-  const doc = documentClient(source);
-  const ecs = new ECSClient(region(source));
-  const scheduler = new SchedulerClient(region(source));
-  const stdin = new S3StdinStore(new S3Client(region(source)), get('STDIN_BUCKET'));
+  const doc = documentClient(source, t);
+  const ecs = t(new ECSClient(region(source)));
+  const scheduler = t(new SchedulerClient(region(source)));
+  const stdin = new S3StdinStore(t(new S3Client(region(source))), get('STDIN_BUCKET'));
   return {
     jobs: jobStore(get, doc),
     workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
     tokens: new DynamoTokenStore(doc, get('TOKENS_TABLE')),
     schedules: new DynamoScheduleStore(doc, get('SCHEDULES_TABLE')),
-    queue: dispatchQueue(get, source, scheduler),
+    queue: dispatchQueue(get, source, t, scheduler),
     scheduleTrigger: new EventBridgeScheduleTrigger(scheduler, {
       groupName: get('SCHEDULER_GROUP'),
       targetArn: get('SCHEDULE_FIRE_ARN'),
@@ -116,22 +135,25 @@ export function apiRuntime(source: NodeJS.ProcessEnv = process.env): Runtime {
     stdin,
     // Cancel stops tasks: the cluster is all that takes.
     launcher: new EcsTaskLauncher(ecs, stdin, { cluster: get('CLUSTER_ARN') }),
-    logs: new CloudWatchLogReader(new CloudWatchLogsClient(region(source)), get('JOB_LOG_GROUP')),
+    logs: new CloudWatchLogReader(t(new CloudWatchLogsClient(region(source))), get('JOB_LOG_GROUP')),
     clock: systemClock,
-    onWorkerChanged: taskDefinitions(get, source, ecs).register,
+    onWorkerChanged: taskDefinitions(get, source, ecs, t).register,
   };
 }
 
 /** The dispatcher: starts tasks, first bringing a worker's task definition up to this deploy. */
-export function dispatcherRuntime(source: NodeJS.ProcessEnv = process.env): DispatcherRuntime {
+export function dispatcherRuntime(
+  source: NodeJS.ProcessEnv = process.env,
+  { traceClient: t = untraced }: RuntimeOptions = {},
+): DispatcherRuntime {
   const get = envOf('dispatcher', source);
-  const doc = documentClient(source);
-  const ecs = new ECSClient(region(source));
-  const stdin = new S3StdinStore(new S3Client(region(source)), get('STDIN_BUCKET'));
+  const doc = documentClient(source, t);
+  const ecs = t(new ECSClient(region(source)));
+  const stdin = new S3StdinStore(t(new S3Client(region(source))), get('STDIN_BUCKET'));
   return {
     jobs: jobStore(get, doc),
     workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
-    queue: dispatchQueue(get, source),
+    queue: dispatchQueue(get, source, t),
     launcher: new EcsTaskLauncher(ecs, stdin, {
       cluster: get('CLUSTER_ARN'),
       familyPrefix: get('TASK_FAMILY_PREFIX'),
@@ -140,43 +162,54 @@ export function dispatcherRuntime(source: NodeJS.ProcessEnv = process.env): Disp
         securityGroups: get('SECURITY_GROUPS').split(','),
         assignPublicIp: get('ASSIGN_PUBLIC_IP') === 'true',
       },
-      beforeLaunch: taskDefinitions(get, source, ecs).ensureCurrent,
+      beforeLaunch: taskDefinitions(get, source, ecs, t).ensureCurrent,
     }),
     clock: systemClock,
   };
 }
 
 /** The status function: records task events, and queues the retry of a failed attempt. */
-export function taskStatusRuntime(source: NodeJS.ProcessEnv = process.env): TaskStatusRuntime {
+export function taskStatusRuntime(
+  source: NodeJS.ProcessEnv = process.env,
+  { traceClient: t = untraced }: RuntimeOptions = {},
+): TaskStatusRuntime {
   const get = envOf('taskStatus', source);
   return {
-    jobs: jobStore(get, documentClient(source)),
-    queue: dispatchQueue(get, source),
+    jobs: jobStore(get, documentClient(source, t)),
+    queue: dispatchQueue(get, source, t),
     clock: systemClock,
   };
 }
 
 /** The reconciler: describes and stops tasks, requeues stuck jobs. */
-export function reconcilerRuntime(source: NodeJS.ProcessEnv = process.env): ReconcilerRuntime {
+export function reconcilerRuntime(
+  source: NodeJS.ProcessEnv = process.env,
+  { traceClient: t = untraced }: RuntimeOptions = {},
+): ReconcilerRuntime {
   const get = envOf('reconciler', source);
   return {
-    jobs: jobStore(get, documentClient(source)),
-    queue: dispatchQueue(get, source),
-    launcher: new EcsTaskLauncher(new ECSClient(region(source)), undefined, { cluster: get('CLUSTER_ARN') }),
+    jobs: jobStore(get, documentClient(source, t)),
+    queue: dispatchQueue(get, source, t),
+    launcher: new EcsTaskLauncher(t(new ECSClient(region(source))), undefined, {
+      cluster: get('CLUSTER_ARN'),
+    }),
     clock: systemClock,
   };
 }
 
 /** Schedule runs: queue a job (large stdin to S3), as the API does. */
-export function scheduleFireRuntime(source: NodeJS.ProcessEnv = process.env): ScheduleFireRuntime {
+export function scheduleFireRuntime(
+  source: NodeJS.ProcessEnv = process.env,
+  { traceClient: t = untraced }: RuntimeOptions = {},
+): ScheduleFireRuntime {
   const get = envOf('scheduleFire', source);
-  const doc = documentClient(source);
+  const doc = documentClient(source, t);
   return {
     jobs: jobStore(get, doc),
     workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
     schedules: new DynamoScheduleStore(doc, get('SCHEDULES_TABLE')),
-    queue: dispatchQueue(get, source),
-    stdin: new S3StdinStore(new S3Client(region(source)), get('STDIN_BUCKET')),
+    queue: dispatchQueue(get, source, t),
+    stdin: new S3StdinStore(t(new S3Client(region(source))), get('STDIN_BUCKET')),
     clock: systemClock,
   };
 }

@@ -6,6 +6,12 @@ export const METRICS = {
   namespace: 'runlater',
   service: 'runlater-status',
   jobsFinished: 'JobsFinished',
+  /** The dispatcher's own (dimension `service` = dispatcherService). */
+  dispatcherService: 'runlater-dispatcher',
+  /** A launch put back for later, by `reason`: throttled, capacity, unavailable. */
+  dispatchRetried: 'DispatchRetried',
+  /** A dispatch that failed for any other reason. */
+  dispatchFailed: 'DispatchFailed',
 } as const;
 
 /**

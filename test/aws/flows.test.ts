@@ -82,6 +82,13 @@ describe('AWS flows, handler to AWS call, as the synthesized stack wires them', 
       assert.deepEqual(await flows.dispatcher(flows.sqsEvent(id, 'm9')), {
         batchItemFailures: [{ itemIdentifier: 'm9' }],
       });
+      // Counted for the dashboard, by reason.
+      assert.deepEqual(flows.dispatchMetrics, [
+        {
+          name: 'DispatchRetried',
+          dimensions: { reason: what === 'a throttled RunTask' ? 'throttled' : 'capacity' },
+        },
+      ]);
       const job = (await flows.call('GET', `/v1/jobs/${id}`)).body;
       assert.equal(job.status, 'starting');
       assert.equal(job.error, null);

@@ -68,6 +68,8 @@ export const ECR_HOST = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
 export class AwsFlows {
   stack!: SynthesizedStack;
   env!: Record<FunctionName, Record<string, string>>;
+  /** The dispatcher's EMF metrics: name and dimensions. */
+  dispatchMetrics: { name: string; dimensions: Record<string, string> }[] = [];
   /** Paths the fake ECR registry was asked for. */
   registryGets: string[] = [];
   private dynamo!: EmbeddedDynamo;
@@ -105,7 +107,16 @@ export class AwsFlows {
     const source = (f: FunctionName) => ({ ...this.env[f], AWS_REGION: REGION });
     const runtime = apiRuntime(source('api'));
     this.api = makeApiHandler(runtime);
-    this.dispatch = makeDispatcherHandler(dispatcherRuntime(source('dispatcher')));
+    const metricsSink = {
+      singleMetric: () => {
+        const dimensions: Record<string, string> = {};
+        return {
+          addDimension: (key: string, value: string) => void (dimensions[key] = value),
+          addMetric: (name: string) => void this.dispatchMetrics.push({ name, dimensions }),
+        };
+      },
+    } as unknown as Parameters<typeof makeDispatcherHandler>[2];
+    this.dispatch = makeDispatcherHandler(dispatcherRuntime(source('dispatcher')), undefined, metricsSink);
     this.status = makeTaskStatusHandler(taskStatusRuntime(source('taskStatus')));
     this.reconcile = makeReconcilerHandler(reconcilerRuntime(source('reconciler')));
     this.fire = makeScheduleFireHandler(scheduleFireRuntime(source('scheduleFire')));
@@ -129,6 +140,7 @@ export class AwsFlows {
     for (const m of Object.values(mocks)) m.reset();
     recorder.instrument(...MOCKED);
     this.registryGets = [];
+    this.dispatchMetrics = [];
     // ECS as it stands: what was registered is what DescribeTaskDefinition answers.
     mocks.ecs
       .on(RegisterTaskDefinitionCommand)
