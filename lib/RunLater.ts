@@ -44,6 +44,11 @@ export interface RunLaterProps {
   /** At most this many dispatcher invocations at once (RunTask allows ~20 calls/s). Default 5. */
   readonly dispatcherConcurrency?: number;
   /**
+   * The account's task launch rate in this region, which the dispatchers share between them
+   * (each paces RunTask at its share). Default: Fargate's 20 tasks/s after a burst of 100.
+   */
+  readonly launchQuota?: { ratePerSecond: number; burst: number };
+  /**
    * ECS Container Insights on the job cluster, for the dashboard's "running tasks" graph. Its
    * metrics are billed as custom metrics while tasks run. Default: true.
    */
@@ -321,6 +326,16 @@ export class RunLater extends Construct {
         maxConcurrency: props.dispatcherConcurrency ?? 5,
       }),
     );
+    // Read by lambdas/pacing/LaunchPacer.ts (launchQuotaFromEnv).
+    this.functions.dispatcher.addEnvironment(
+      'DISPATCHER_CONCURRENCY',
+      String(props.dispatcherConcurrency ?? 5),
+    );
+    this.functions.dispatcher.addEnvironment(
+      'LAUNCH_RATE_PER_SECOND',
+      String(props.launchQuota?.ratePerSecond ?? 20),
+    );
+    this.functions.dispatcher.addEnvironment('LAUNCH_BURST', String(props.launchQuota?.burst ?? 100));
 
     new events.Rule(this, 'TaskStateChanges', {
       description: 'runlater: ECS task state changes of the job cluster → status function',
