@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
@@ -15,12 +15,14 @@ import { systemClock } from '../lambdas/core/ports.ts';
 import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
 import { makeApiHandler } from '../lambdas/handlers/api.ts';
 import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
+import { withRetryBackoff } from '../lambdas/pacing/retryBackoff.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
 import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
 import { makeTaskUpdateHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
+import { instancePool } from './instancePool.ts';
 import { LocalQueue } from './LocalQueue.ts';
 import { LocalRetention } from './LocalRetention.ts';
 import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
@@ -84,7 +86,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // runtime they are part of: they reach them through these, set once the runtime exists.
   const handlers = {} as {
     taskStatus: ReturnType<typeof makeTaskUpdateHandler>;
-    dispatcher: ReturnType<typeof makeDispatcherHandler>;
+    dispatcher: (event: SQSEvent) => Promise<SQSBatchResponse>;
     scheduleFire: ReturnType<typeof makeScheduleFireHandler>;
   };
   const stdin = new FileStdinStore(join(dataDir, 'stdin'));
@@ -119,7 +121,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     scheduleTrigger,
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
-  handlers.dispatcher = makeDispatcherHandler(runtime);
+  // Launches run as a sliding window over the queue; a record that fails comes back after a short,
+  // jittered backoff (as on AWS), not after the whole visibility timeout.
+  handlers.dispatcher = instancePool(() => withRetryBackoff(makeDispatcherHandler(runtime), queue));
   handlers.scheduleFire = makeScheduleFireHandler(runtime);
   const reconcileJobs = makeReconcilerHandler(runtime);
   const retention = new LocalRetention({
