@@ -8,8 +8,11 @@ import type { RetryPolicy } from './schemas.ts';
  * (dynalite, a local queue, Docker, files).
  */
 
-/** Where a job's stdin lives: inline (small, base64) or as a key in the stdin blob store. */
-export type StdinRef = { bytes: number; inlineBase64: string } | { bytes: number; blobKey: string };
+/**
+ * Where a job's stdin lives: inline (small, base64) or as a key in the stdin blob store. `sha256`
+ * (hex) lets the task refuse bytes that are not the job's; jobs stored before it have none.
+ */
+export type StdinRef = { bytes: number; sha256?: string } & ({ inlineBase64: string } | { blobKey: string });
 
 /** The job as stored: the public fields plus what only the engine needs. */
 export interface StoredJob extends Job {
