@@ -41,6 +41,8 @@ export interface JobQuery {
   status?: JobStatus;
   limit: number;
   cursor?: string;
+  /** Oldest first instead of newest first (the reconciler looks at the longest stuck first). */
+  oldestFirst?: boolean;
 }
 
 /** What a transition requires of the stored job for it to apply. */
@@ -60,7 +62,7 @@ export interface JobStore {
   /** Throws ConflictError when the id exists. */
   create(job: StoredJob): Promise<void>;
   get(id: string): Promise<StoredJob | undefined>;
-  /** Newest first. `cursor` is opaque and comes from the previous page. */
+  /** Newest first unless `oldestFirst`. `cursor` is opaque and comes from the previous page. */
   list(query: JobQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }>;
   /**
    * One atomic, conditional write: applies `patch` only if the stored job meets `condition`, and
