@@ -24,11 +24,25 @@ function bareDockerRun(): Promise<unknown> {
   });
 }
 
+/** Where one job's time went, from the phases its attempt records (ms). */
+const phaseLog: Record<string, number>[] = [];
+function notePhases(job: any): void {
+  const p = job.attempts?.[0]?.phases ?? {};
+  const at = (iso?: string) => (iso ? Date.parse(iso) : NaN);
+  phaseLog.push({
+    'queued → dispatched': at(p.dispatchedAt) - at(job.createdAt),
+    'dispatched → started': at(p.startedAt) - at(p.dispatchedAt),
+    'started → stopped': at(p.stoppedAt) - at(p.startedAt),
+    'stopped → final': at(job.finishedAt) - at(p.stoppedAt),
+  });
+}
+
 async function oneJob(dev: DevProcess): Promise<void> {
   const { status, body } = await dev.api('POST', '/v1/jobs', { worker: 'bench', stdin: STDIN });
   if (status >= 300) throw new Error(`POST /v1/jobs: ${status} ${JSON.stringify(body)}`);
   const job = await waitFinal(dev, body.id);
   if (job.status !== 'succeeded') throw new Error(`job ended ${job.status}`);
+  notePhases(job);
   await dev.api('GET', `/v1/jobs/${body.id}/logs`);
 }
 
@@ -102,7 +116,16 @@ export async function localJobRows(pairs: number, port: number): Promise<Row[]> 
       manyBare.push(await timed(() => inParallel(100, 10, bareDockerRun)));
     }
     const rate = (t: number) => 100_000 / t;
+    const phases = Object.keys(phaseLog[0] ?? {}).map(
+      (k) => `${k} ${ms(median(phaseLog.slice(1).map((p) => p[k]!)))}`,
+    );
     return [
+      {
+        figure: 'where one local job spends its time (attempt phases, medians)',
+        now: phases.join(', '),
+        baseline: `docker run -i --rm: ${ms(median(bare))}`,
+        ratio: '',
+      },
       {
         figure: 'one trivial job, POST → final and logs read (local)',
         now: ms(median(one)),
