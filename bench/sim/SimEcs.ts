@@ -52,7 +52,8 @@ export class SimEcs {
       this.capacityFailures++;
       return { tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] };
     }
-    const [jobId, attempt] = input.startedBy!.split('.');
+    const tag = (key: string) => input.tags?.find((t) => t.key === key)?.value;
+    const [jobId, attempt] = [tag('runlater:job'), tag('runlater:attempt')];
     const taskArn = `arn:aws:ecs:sim:000000000000:task/${input.clientToken}`;
     this.byClientToken.set(input.clientToken!, taskArn);
     const list = this.tasks.get(jobId!) ?? [];

@@ -110,7 +110,10 @@ export async function simulateBurst(options: BurstOptions): Promise<BurstReport>
     launcher: ecsLauncher,
     clock: time.clock,
   } as unknown as Runtime;
-  const logger = new Logger({ serviceName: 'sim', logLevel: 'SILENT' });
+  const logger = new Logger({
+    serviceName: 'sim',
+    logLevel: (process.env.SIM_LOG_LEVEL as 'SILENT') ?? 'SILENT',
+  });
 
   // One handler per dispatcher instance (a Lambda instance handles one batch at a time and
   // holds its own pacer); the event source runs `concurrency` of them.
