@@ -326,16 +326,15 @@ export class RunLater extends Construct {
         maxConcurrency: props.dispatcherConcurrency ?? 5,
       }),
     );
-    // Read by lambdas/pacing/LaunchPacer.ts (launchQuotaFromEnv).
-    this.functions.dispatcher.addEnvironment(
-      'DISPATCHER_CONCURRENCY',
-      String(props.dispatcherConcurrency ?? 5),
-    );
-    this.functions.dispatcher.addEnvironment(
-      'LAUNCH_RATE_PER_SECOND',
-      String(props.launchQuota?.ratePerSecond ?? 20),
-    );
-    this.functions.dispatcher.addEnvironment('LAUNCH_BURST', String(props.launchQuota?.burst ?? 100));
+    // Read by lambdas/pacing/LaunchPacer.ts (launchQuotaFromEnv), which defaults to 5 dispatchers
+    // and Fargate's 20 tasks/s after a burst of 100: set only when the props differ from those.
+    const dispatcherEnv = this.functions.dispatcher;
+    if (props.dispatcherConcurrency !== undefined)
+      dispatcherEnv.addEnvironment('DISPATCHER_CONCURRENCY', String(props.dispatcherConcurrency));
+    if (props.launchQuota) {
+      dispatcherEnv.addEnvironment('LAUNCH_RATE_PER_SECOND', String(props.launchQuota.ratePerSecond));
+      dispatcherEnv.addEnvironment('LAUNCH_BURST', String(props.launchQuota.burst));
+    }
 
     new events.Rule(this, 'TaskStateChanges', {
       description: 'runlater: ECS task state changes of the job cluster → status function',
