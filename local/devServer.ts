@@ -34,6 +34,8 @@ export interface DevServerOptions {
   visibilityTimeoutSeconds?: number;
   /** Seconds between reconciler runs (default 60). */
   reconcileEverySeconds?: number;
+  /** One line per request and job change on stdout, as text or JSON (default: none). */
+  logFormat?: 'text' | 'json';
 }
 
 export interface DevServer {

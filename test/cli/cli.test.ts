@@ -113,7 +113,7 @@ describe('the runlater CLI against the dev server', () => {
     const id = String(run.stdout).trim();
     assert.match(id, /^[0-9a-z]{26}$/);
     await server.waitForFinal(id);
-    const status = await runlater(['jobs', 'status', id, '--json'], env);
+    const status = await runlater(['jobs', 'status', id, '-o', 'json'], env);
     assert.equal(JSON.parse(String(status.stdout)).exitCode, 7);
     const list = await runlater(['jobs', 'list', '--worker', 'sh', '--status', 'failed'], env);
     assert.match(String(list.stdout), new RegExp(`^${id}\\s+sh\\s+failed\\s+1\\s+7`, 'm'));
@@ -146,7 +146,7 @@ describe('the runlater CLI against the dev server', () => {
     try {
       await writeFile(join(dir, 'token'), `${server.token}\n`);
       const port = new URL(server.url).port;
-      const res = await runlater(['jobs', 'list', '--json'], {
+      const res = await runlater(['jobs', 'list', '-o', 'json'], {
         HOME: home,
         PORT: port,
         RUNLATER_DATA_DIR: dir,
