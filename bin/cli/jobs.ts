@@ -89,7 +89,7 @@ export function registerJobs(program: Command, connect: Connect): void {
       'after',
       examples(
         'runlater jobs wait 01JZ8…',
-        'id=$(runlater jobs run echo --stdin data.txt) && runlater jobs wait "$id" --timeout 600 -o json',
+        'runlater jobs wait "$(runlater jobs run echo --stdin data.txt)" --timeout 600 -o json',
       ),
     )
     .action(async (id: string, opts: { timeout?: number; output: Format }) => {
