@@ -119,6 +119,7 @@ export async function f(): Promise<Job['status']> {
     const types = join(ROOT, 'node_modules/@types');
     const args = [
       '--noEmit',
+      '--skipLibCheck',
       '--strict',
       '--module',
       'nodenext',
