@@ -20,10 +20,13 @@ import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
 import { makeTaskUpdateHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
+import { makeDevLog } from './devLog.ts';
+import { DevMetrics } from './devMetrics.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
 import { LocalQueue } from './LocalQueue.ts';
 import { LocalRetention } from './LocalRetention.ts';
 import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
+import { observeJobStore, observeLaunches } from './observeJobs.ts';
 
 export interface DevServerOptions {
   port?: number;
@@ -108,13 +111,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     clock: systemClock,
     fire: (event) => handlers.scheduleFire(event),
   });
+  // Observability: a log line per request and per job transition, and Prometheus metrics.
+  const log = makeDevLog(options.logFormat);
+  const store = new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, {
+    retentionSeconds: retentionSeconds(),
+  });
+  const metrics = new DevMetrics(store);
   const runtime: Runtime = {
-    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, { retentionSeconds: retentionSeconds() }),
+    jobs: observeJobStore(store, (job, from) => {
+      log.transition(job, from);
+      metrics.transition(job, from);
+    }),
     workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
     tokens,
     queue,
     stdin,
-    launcher,
+    launcher: observeLaunches(launcher, (reason) => metrics.dispatchError(reason)),
     logs: new LocalLogReader({ dataDir }),
     clock: systemClock,
     schedules,
@@ -137,6 +149,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const apiHandler = makeApiHandler(runtime);
 
   const server = createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () =>
+      log.request({
+        method: req.method ?? '-',
+        // The path only: a query may carry a cursor or other noise, never worth a log line.
+        path: (req.url ?? '/').split('?')[0]!,
+        status: res.statusCode,
+        durationMs: Math.round(performance.now() - started),
+      }),
+    );
     handle(req, res).catch((err) => {
       console.error('dev server: request failed:', err);
       if (!res.headersSent) send(res, 500, { error: { code: 'internal', message: 'Internal error' } });
@@ -144,6 +166,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Prometheus scrapes this: the dev server's own route, next to the API's.
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+      return;
+    }
     const body = await readBody(req, LIMITS.requestBodyBytes);
     if (body === 'too-large') {
       res.setHeader('connection', 'close');
