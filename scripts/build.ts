@@ -9,6 +9,7 @@ import { builtinModules } from 'node:module';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { REDOC_SCRIPT, redocScriptPath } from '../lambdas/handlers/docsPage.ts';
 import { stageShimImageContext } from '../lib/shimImage.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -65,6 +66,7 @@ async function buildCli(outdir: string): Promise<string[]> {
   });
   // lambdas/shim/prepare.ts finds the shim script next to the code that runs it.
   cpSync(at('lambdas/shim/shim.sh'), join(outdir, 'shim.sh'));
+  cpSync(redocScriptPath(), join(outdir, REDOC_SCRIPT));
   // local/embeddedDynamo.ts loads dynalite with createRequire, which esbuild does not follow.
   return [...externalPackages(result.metafile), 'dynalite'].sort();
 }
@@ -179,6 +181,8 @@ async function buildCdk(dir: string): Promise<void> {
       },
     });
   }
+  // GET /docs serves Redoc's script from beside the API function's code (lambdas/handlers/docsPage.ts).
+  cpSync(redocScriptPath(), join(dir, 'lambdas', 'api', REDOC_SCRIPT));
   cpSync(stageShimImageContext(), join(dir, 'shim-image'), { recursive: true });
   copyTypes('packages/cdk/src/index.d.ts', join(dir, 'types'));
   writeManifest(dir, {
