@@ -78,9 +78,12 @@ describe('the runlater CLI against the dev server', () => {
       env,
     );
     assert.equal(sh.code, 0, sh.stderr);
+    // Piped: one tab-separated row per worker, no header.
     const list = await runlater(['workers', 'list'], env);
-    assert.match(String(list.stdout), /^NAME\s+IMAGE/m);
-    assert.match(String(list.stdout), /^cat\s+runlater-test\/busybox\s+cat/m);
+    assert.match(String(list.stdout), /^cat\trunlater-test\/busybox\tcat\t/m);
+    assert.doesNotMatch(String(list.stdout), /NAME/);
+    const json = await runlater(['workers', 'list', '-o', 'json'], env);
+    assert.deepEqual(JSON.parse(String(json.stdout)), (await server.api('GET', '/v1/workers')).body);
   });
 
   it("jobs run --wait streams the output byte for byte and exits with the job's exit code", async () => {
