@@ -1,11 +1,11 @@
-import type { StoredJob } from '../lambdas/core/ports.ts';
+import type { JobTransitionEvent } from '../lambdas/core/ports.ts';
 
 export type LogFormat = 'text' | 'json';
 
 /** What a request or a job transition looks like in the dev server's log. */
 export interface DevLog {
   request(entry: { method: string; path: string; status: number; durationMs: number }): void;
-  transition(job: StoredJob, from: string | undefined): void;
+  transition(event: JobTransitionEvent): void;
 }
 
 /**
@@ -27,24 +27,29 @@ export function makeDevLog(
   return {
     request: ({ method, path, status, durationMs }) =>
       emit('request', { method, path, status, durationMs }, `${method} ${path} ${status} ${durationMs}ms`),
-    transition: (job, from) => {
-      const fields = {
-        jobId: job.id,
-        worker: job.worker,
-        attempt: job.attempt,
-        from: from ?? null,
-        to: job.status,
+    transition: ({ transition, from, job }) => {
+      // A new job comes from nowhere (the observer says `queued` for both sides).
+      const before = transition === 'create' ? null : from;
+      const details = {
         ...(job.exitCode !== null && job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
         ...(job.error ? { error: job.error } : {}),
+        ...(job.waitingReason ? { waitingReason: job.waitingReason } : {}),
       };
-      const extra = [
-        fields.exitCode !== undefined ? ` exit=${fields.exitCode}` : '',
-        job.error ? ` error=${JSON.stringify(job.error)}` : '',
-      ].join('');
+      const extra = Object.entries(details)
+        .map(([k, v]) => ` ${k}=${typeof v === 'string' ? JSON.stringify(v) : v}`)
+        .join('');
       emit(
         'job',
-        fields,
-        `job ${job.id} ${job.worker} attempt ${job.attempt}: ${from ?? 'new'} → ${job.status}${extra}`,
+        {
+          transition,
+          jobId: job.id,
+          worker: job.worker,
+          attempt: job.attempt,
+          from: before,
+          to: job.status,
+          ...details,
+        },
+        `job ${job.id} ${job.worker} attempt ${job.attempt}: ${transition} ${before ?? 'new'} → ${job.status}${extra}`,
       );
     },
   };

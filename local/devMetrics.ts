@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { FINAL_STATUSES, JobStatus } from '../lambdas/core/jobStatus.ts';
-import type { JobStore, StoredJob } from '../lambdas/core/ports.ts';
+import { JobStatus } from '../lambdas/core/jobStatus.ts';
+import type { JobObserver, JobStore } from '../lambdas/core/ports.ts';
 
 const seconds = (from: string | null | undefined, to: string | null | undefined) =>
   from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : undefined;
@@ -45,9 +45,6 @@ export class DevMetrics {
     registers: [this.registry],
   });
 
-  /** Attempts whose queue wait was observed while they run, so that it is observed once. */
-  private readonly waited = new Set<string>();
-
   constructor(jobs: JobStore) {
     const perWorker = (name: string, help: string, statuses: JobStatus[]) =>
       new Gauge({
@@ -79,23 +76,28 @@ export class DevMetrics {
     ]);
   }
 
-  /** A job changed status (`from` undefined: it was created). */
-  transition(job: StoredJob, from: string | undefined): void {
-    // Once per attempt, when it is first seen started: running, or (for one too brief for its
-    // running event to be recorded) already final.
-    const attempt = job.attempts?.find((a) => a.attempt === job.attempt);
-    const key = `${job.id}/${job.attempt}`;
-    if (attempt?.startedAt && from !== JobStatus.Running && !this.waited.has(key)) {
-      const wait = seconds(job.runAt, attempt.startedAt);
-      if (wait !== undefined) this.queueWait.observe({ worker: job.worker }, wait);
-      this.waited.add(key);
-    }
-    if (job.status !== JobStatus.Running) this.waited.delete(key);
-    if (FINAL_STATUSES.includes(job.status)) {
-      this.finished.inc({ worker: job.worker, status: job.status });
-      const ran = seconds(attempt?.startedAt ?? job.startedAt, job.finishedAt);
-      if (ran !== undefined) this.runDuration.observe({ worker: job.worker, status: job.status }, ran);
-    }
+  /**
+   * Hangs on the job state machine's observer (lambdas/core/JobStateMachine.ts), which hears every
+   * transition of every job, whoever made it.
+   */
+  observer(): JobObserver {
+    return {
+      onTransition: ({ transition, from, job }) => {
+        // An attempt started: its running event is recorded, or it ended so soon that it is
+        // finished from `starting` with a start time.
+        const attempt = job.attempts?.find((a) => a.attempt === job.attempt);
+        const started =
+          transition === 'markRunning' || (transition === 'finish' && from === JobStatus.Starting);
+        const wait = started ? seconds(job.runAt, attempt?.startedAt) : undefined;
+        if (wait !== undefined) this.queueWait.observe({ worker: job.worker }, wait);
+      },
+      onFinished: (job) => {
+        this.finished.inc({ worker: job.worker, status: job.status });
+        const attempt = job.attempts?.find((a) => a.attempt === job.attempt);
+        const ran = seconds(attempt?.startedAt ?? job.startedAt, job.finishedAt);
+        if (ran !== undefined) this.runDuration.observe({ worker: job.worker, status: job.status }, ran);
+      },
+    };
   }
 
   dispatchError(reason: string): void {

@@ -26,7 +26,7 @@ import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
 import { LocalQueue } from './LocalQueue.ts';
 import { LocalRetention } from './LocalRetention.ts';
 import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
-import { observeJobStore, observeLaunches } from './observeJobs.ts';
+import { countLaunchFailures } from './countLaunchFailures.ts';
 
 export interface DevServerOptions {
   port?: number;
@@ -117,16 +117,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     retentionSeconds: retentionSeconds(),
   });
   const metrics = new DevMetrics(store);
+  const counted = metrics.observer();
   const runtime: Runtime = {
-    jobs: observeJobStore(store, (job, from) => {
-      log.transition(job, from);
-      metrics.transition(job, from);
-    }),
+    jobs: store,
+    // Every transition, whoever makes it, passes the job state machine's observer.
+    observer: {
+      ...counted,
+      onTransition: async (event) => {
+        log.transition(event);
+        await counted.onTransition?.(event);
+      },
+    },
     workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
     tokens,
     queue,
     stdin,
-    launcher: observeLaunches(launcher, (reason) => metrics.dispatchError(reason)),
+    launcher: countLaunchFailures(launcher, (reason) => metrics.dispatchError(reason)),
     logs: new LocalLogReader({ dataDir }),
     clock: systemClock,
     schedules,

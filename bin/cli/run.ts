@@ -71,12 +71,19 @@ function watchJob(job: Job) {
     if (process.stderr.isTTY && !isFinalStatus(j.status))
       process.stderr.write(`runlater: job ${j.id} ${j.status}…\n`);
   };
+  // Why it waits (a delay, a retry and its cause): said once each time the reason changes.
+  const why = (j: Job) => {
+    if (process.stderr.isTTY && j.waitingReason)
+      process.stderr.write(`runlater: job ${j.id} waiting: ${j.waitingReason}\n`);
+  };
   show(job);
+  why(job);
   const watch = {
     last: job,
     signal: stop.signal,
     onJob: (j: Job) => {
       if (j.status !== watch.last.status) show(j);
+      if (j.waitingReason !== watch.last.waitingReason) why(j);
       watch.last = j;
     },
     done: () => process.off('SIGINT', interrupt),

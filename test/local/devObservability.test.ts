@@ -102,16 +102,24 @@ describe('the dev server logs and metrics', () => {
     await final(job.id);
     const transitions = await waitFor('the final transition line', () => {
       const seen = events().filter((e) => e.event === 'job' && e.jobId === job.id);
-      return seen.at(-1)?.to === 'succeeded' && seen;
+      return seen.at(-1)?.transition === 'finish' && seen;
     });
-    // A job this short may end before its running event is recorded: running is optional.
+    // A job this short may end before its running event is recorded: markRunning is optional.
     assert.deepEqual(
-      transitions.map((e: any) => e.to).filter((s: string) => s !== 'running'),
-      ['queued', 'starting', 'succeeded'],
+      transitions
+        .map((e: any) => `${e.transition}:${e.from}→${e.to}`)
+        .filter((t: string) => !t.startsWith('markRunning')),
+      [
+        'create:null→queued',
+        'startAttempt:queued→starting',
+        'recordTask:starting→starting',
+        `finish:${transitions.at(-1).from}→succeeded`,
+      ],
     );
     assert.deepEqual(transitions[0], {
       time: transitions[0].time,
       event: 'job',
+      transition: 'create',
       jobId: job.id,
       worker: 'ok',
       attempt: job.attempt,
@@ -185,11 +193,9 @@ describe('the dev server logs and metrics', () => {
     const out: string[] = [];
     const log = makeDevLog('text', (l) => out.push(l));
     log.request({ method: 'GET', path: '/v1/jobs', status: 200, durationMs: 3 });
-    log.transition(
-      { id: 'j1', worker: 'w', attempt: 1, status: 'failed', exitCode: 3, error: null } as any,
-      'running',
-    );
+    const job = { id: 'j1', worker: 'w', attempt: 1, status: 'failed', exitCode: 3, error: null } as any;
+    log.transition({ transition: 'finish', from: 'running', job });
     assert.match(out[0]!, /^\S+Z GET \/v1\/jobs 200 3ms\n$/);
-    assert.match(out[1]!, /^\S+Z job j1 w attempt 1: running → failed exit=3\n$/);
+    assert.match(out[1]!, /^\S+Z job j1 w attempt 1: finish running → failed exitCode=3\n$/);
   });
 });
