@@ -32,6 +32,8 @@ function bundleIsFresh() {
 }
 
 if (bundleIsFresh()) {
+  // The bundle lives in dist/cli, not beside the sources that find the web console by their path.
+  process.env.RUNLATER_CONSOLE_DIR ??= fileURLToPath(new URL('web/dist/', root));
   await import(bundle.href);
 } else {
   const { register } = await import('tsx/esm/api');

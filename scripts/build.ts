@@ -51,7 +51,7 @@ const common = {
 } as const;
 
 /** The CLI: our sources in one bundle, npm packages left to node_modules. */
-async function buildCli(outdir: string): Promise<string[]> {
+async function buildCli(outdir: string, extraBanner = ''): Promise<string[]> {
   rmSync(outdir, { recursive: true, force: true });
   const result = await esbuild.build({
     ...common,
@@ -62,7 +62,7 @@ async function buildCli(outdir: string): Promise<string[]> {
     splitting: true,
     chunkNames: '[name]-[hash]',
     packages: 'external',
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: `#!/usr/bin/env node${extraBanner}` },
   });
   // lambdas/shim/prepare.ts finds the shim script next to the code that runs it.
   cpSync(at('lambdas/shim/shim.sh'), join(outdir, 'shim.sh'));
@@ -181,8 +181,10 @@ async function buildCdk(dir: string): Promise<void> {
       },
     });
   }
-  // GET /docs serves Redoc's script from beside the API function's code (lambdas/handlers/docsPage.ts).
+  // GET /docs serves Redoc's script from beside the API function's code (lambdas/handlers/docsPage.ts),
+  // and / the web console from console/ there (lambdas/handlers/http/webConsole.ts).
   cpSync(redocScriptPath(), join(dir, 'lambdas', 'api', REDOC_SCRIPT));
+  cpSync(at('web/dist'), join(dir, 'lambdas', 'api', 'console'), { recursive: true });
   cpSync(stageShimImageContext(), join(dir, 'shim-image'), { recursive: true });
   copyTypes('packages/cdk/src/index.d.ts', join(dir, 'types'));
   writeManifest(dir, {
@@ -197,7 +199,11 @@ async function buildCdk(dir: string): Promise<void> {
 }
 
 async function buildCliPackage(dir: string): Promise<void> {
-  const runtime = await buildCli(join(dir, 'dist'));
+  // The web console the dev server serves at / (lambdas/handlers/http/webConsole.ts) ships beside
+  // the bundle, which tells the handler where it is.
+  const consoleDirBanner = `\nif (!process.env.RUNLATER_CONSOLE_DIR) process.env.RUNLATER_CONSOLE_DIR = new URL('./console/', import.meta.url).pathname;`;
+  const runtime = await buildCli(join(dir, 'dist'), consoleDirBanner);
+  cpSync(at('web/dist'), join(dir, 'dist', 'console'), { recursive: true });
   writeManifest(dir, {
     name: '@runlater/cli',
     description: 'The runlater CLI: run any container image later, on this machine (runlater dev) or on AWS.',
@@ -210,6 +216,8 @@ async function buildCliPackage(dir: string): Promise<void> {
 const cliDeps = await buildCli(at('dist/cli'));
 if (process.argv.includes('packages')) {
   rmSync(at('dist/packages'), { recursive: true, force: true });
+  // The console ships in the CLI and the construct: build it when it is not up to date.
+  execFileSync(process.execPath, [at('scripts/build-web.mjs'), '--if-stale'], { stdio: 'inherit' });
   buildTypes();
   await buildClient(at('dist/packages/client'));
   await buildCdk(at('dist/packages/cdk'));

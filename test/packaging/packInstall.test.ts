@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
+import { waitFor } from '../support/waitFor.ts';
 
 // The packages as a user gets them: built, packed with `npm pack`, installed from the tarballs
 // into a project of their own, then used there. Dependencies come from npm's cache when it has
@@ -183,5 +185,48 @@ console.log(JSON.stringify(app.synth().getStackByName('MyJobs').template));
     const listed = await run(bin, ['workers', 'list', '-o', 'json'], { cwd: project, env });
     const api = await server.api('GET', '/v1/workers');
     assert.deepEqual(JSON.parse(listed.stdout), api.body);
+  });
+
+  it('the installed CLI runs a dev server of its own: the API, its reference page, the console, metrics', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((r) => probe.close(r));
+    const child = spawn(
+      join(project, 'node_modules/.bin/runlater'),
+      ['dev', '--port', String(port), '-o', 'json'],
+      {
+        cwd: project,
+        env: { PATH: process.env.PATH!, HOME: dir, RUNLATER_DATA_DIR: join(dir, 'dev-data') },
+      },
+    );
+    try {
+      let out = '';
+      child.stdout!.on('data', (d) => (out += String(d)));
+      const started = await waitFor(
+        'the dev server to start',
+        () => out.includes('\n}') && JSON.parse(out.slice(0, out.indexOf('\n}') + 2)),
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      const url = `http://127.0.0.1:${port}`;
+      assert.equal(started.url, url);
+      const health = await fetch(`${url}/v1/health`);
+      assert.equal(health.status, 200);
+      for (const [path, type] of [
+        ['/docs', /^text\/html/],
+        ['/docs/redoc.standalone.js', /^text\/javascript/],
+        ['/', /^text\/html/],
+        ['/metrics', /^text\/plain/],
+      ] as const) {
+        const res = await fetch(url + path);
+        assert.equal(res.status, 200, path);
+        assert.match(res.headers.get('content-type')!, type, path);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
   });
 });
