@@ -27,8 +27,18 @@ import { RunLaterDashboard } from './RunLaterDashboard.ts';
 import { acknowledgeNagFindings } from './nagAcknowledgements.ts';
 import { consoleBundlingHooks, routeConsole } from './webConsole.ts';
 import { grantLeastPrivilege } from './grants.ts';
+import { redocScriptPath } from '../lambdas/handlers/docsPage.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const apiBundlingHooks = {
+  ...consoleBundlingHooks,
+  afterBundling: (input: string, output: string) => [
+    ...consoleBundlingHooks.afterBundling(input, output),
+    // GET /docs serves Redoc's script from beside the handler (lambdas/handlers/docsPage.ts).
+    `cp "${redocScriptPath()}" "${output}/"`,
+  ],
+};
 
 export interface RunLaterProps {
   /** Run tasks in this VPC. Default: a new VPC with public subnets in two zones and no NAT gateway. */
@@ -292,8 +302,8 @@ export class RunLater extends Construct {
           sourceMap: true,
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          // The API function also serves the web console's files.
-          ...(name === 'api' ? { commandHooks: consoleBundlingHooks } : {}),
+          // The API function also serves the web console's files and the reference page's script.
+          ...(name === 'api' ? { commandHooks: apiBundlingHooks } : {}),
         },
       });
     };
