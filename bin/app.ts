@@ -7,7 +7,7 @@ import { RunLaterStack } from '../lib/RunLaterStack.ts';
  * The CDK app: `npx cdk deploy` puts runlater into the account and region of your AWS credentials.
  * It synthesizes offline, with no credentials and no lookups. Context (all optional):
  *   -c vpcId=vpc-… -c subnetIds=subnet-a,subnet-b -c availabilityZones=eu-west-1a,eu-west-1b
- *   -c assignPublicIp=false -c jobRetentionDays=30 -c stackName=RunLater
+ *   -c assignPublicIp=false -c jobRetentionDays=30 -c stackName=RunLater -c alarmEmail=ops@example.com
  */
 const app = new App();
 const ctx = (key: string): string | undefined => app.node.tryGetContext(key) as string | undefined;
@@ -25,6 +25,7 @@ const stack = new RunLaterStack(app, ctx('stackName') ?? 'RunLater', {
   runlater: {
     ...(ctx('jobRetentionDays') ? { jobRetentionDays: Number(ctx('jobRetentionDays')) } : {}),
     ...(ctx('assignPublicIp') ? { assignPublicIp: ctx('assignPublicIp') === 'true' } : {}),
+    ...(ctx('alarmEmail') ? { alarmEmail: ctx('alarmEmail') } : {}),
   },
 });
 

@@ -16,16 +16,35 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TABLES, TABLE_ENV } from '../lambdas/adapters/dynamodb/tables.ts';
+import { TABLES } from '../lambdas/adapters/dynamodb/tables.ts';
+import {
+  FUNCTION_ENV,
+  FUNCTION_NAMES,
+  type EnvVar,
+  type FunctionName,
+} from '../lambdas/entrypoints/functionEnv.ts';
 import { stageShimImageContext } from './shimImage.ts';
+import { RunLaterAlarms } from './RunLaterAlarms.ts';
 import { RunLaterDashboard } from './RunLaterDashboard.ts';
 import { acknowledgeNagFindings } from './nagAcknowledgements.ts';
 import { consoleBundlingHooks, routeConsole } from './webConsole.ts';
 import { RunLaterNotifications } from './RunLaterNotifications.ts';
+import { grantLeastPrivilege } from './grants.ts';
+import { redocScriptPath } from '../lambdas/handlers/docsPage.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const apiBundlingHooks = {
+  ...consoleBundlingHooks,
+  afterBundling: (input: string, output: string) => [
+    ...consoleBundlingHooks.afterBundling(input, output),
+    // GET /docs serves Redoc's script from beside the handler (lambdas/handlers/docsPage.ts).
+    `cp "${redocScriptPath()}" "${output}/"`,
+  ],
+};
 
 export interface RunLaterProps {
   /** Run tasks in this VPC. Default: a new VPC with public subnets in two zones and no NAT gateway. */
@@ -41,6 +60,11 @@ export interface RunLaterProps {
   /** At most this many dispatcher invocations at once (RunTask allows ~20 calls/s). Default 5. */
   readonly dispatcherConcurrency?: number;
   /**
+   * The account's task launch rate in this region, which the dispatchers share between them
+   * (each paces RunTask at its share). Default: Fargate's 20 tasks/s after a burst of 100.
+   */
+  readonly launchQuota?: { ratePerSecond: number; burst: number };
+  /**
    * ECS Container Insights on the job cluster, for the dashboard's "running tasks" graph. Its
    * metrics are billed as custom metrics while tasks run. Default: true.
    */
@@ -54,7 +78,19 @@ export interface RunLaterProps {
   readonly eventBus?: events.IEventBus;
   /** Let webhooks reach private, loopback and link-local addresses (e.g. a receiver in the VPC). Default: false. */
   readonly allowPrivateWebhookTargets?: boolean;
+  /** Alarms (dead letters, function errors and throttles) notify this topic. Default: a topic of the stack's. */
+  readonly alarmTopic?: sns.ITopic;
+  /** With no alarmTopic: this address is subscribed to the stack's alarm topic (it must confirm). */
+  readonly alarmEmail?: string;
+  /** The CloudWatch dashboard ($3 a month beyond the free three). Default: true. */
+  readonly dashboard?: boolean;
 }
+
+/** Settings every function gets besides what its code reads (functionEnv.ts); read by Lambda and Powertools. */
+export const FUNCTION_SETTINGS = {
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+} as const;
 
 /**
  * runlater in an AWS account: an HTTPS API (API Gateway → Lambda) over DynamoDB, a dispatch queue
@@ -71,18 +107,26 @@ export class RunLater extends Construct {
   readonly tables: Record<keyof typeof TABLES, dynamodb.Table>;
   readonly dispatchQueue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Task events EventBridge could not deliver to the status function: kept apart, so redriving the dispatch DLQ stays safe. */
+  readonly eventsDeadLetterQueue: sqs.Queue;
+  readonly alarms: RunLaterAlarms;
+  readonly dashboard?: RunLaterDashboard;
   readonly cluster: ecs.Cluster;
   readonly jobLogGroup: logs.LogGroup;
   readonly stdinBucket: s3.Bucket;
   readonly notifications: RunLaterNotifications;
-  readonly functions: Record<
-    'api' | 'dispatcher' | 'taskStatus' | 'reconciler' | 'scheduleFire' | 'webhookDelivery',
-    NodejsFunction
-  >;
+  readonly functions: Record<FunctionName, NodejsFunction>;
+
+  /**
+   * Every worker's task definition family starts with this: `<stack name>_`. Stack names have no
+   * `_`, so no other stack's prefix starts with it, and IAM can name this stack's families alone.
+   */
+  readonly taskFamilyPrefix: string;
 
   constructor(scope: Construct, id: string, props: RunLaterProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.taskFamilyPrefix = `${stack.stackName}_`;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.tables = Object.fromEntries(
@@ -117,6 +161,12 @@ export class RunLater extends Construct {
       enforceSSL: true,
       // Throttled launches come back many times before they get through: be patient before giving up.
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 50 },
+    });
+    // Holds EventBridge events, not dispatch messages: sending them to the dispatcher would fail them.
+    this.eventsDeadLetterQueue = new sqs.Queue(this, 'TaskEventsDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
     });
 
     this.stdinBucket = new s3.Bucket(this, 'StdinBucket', {
@@ -193,29 +243,52 @@ export class RunLater extends Construct {
     });
     this.dispatchQueue.grantSendMessages(schedulerRole);
 
-    const environment: Record<string, string> = {
-      [TABLE_ENV.workers]: this.tables.workers.tableName,
-      [TABLE_ENV.jobs]: this.tables.jobs.tableName,
-      [TABLE_ENV.tokens]: this.tables.tokens.tableName,
-      [TABLE_ENV.schedules]: this.tables.schedules.tableName,
+    // Webhook deliveries and job events: the queue and the bus exist before the functions naming them.
+    this.notifications = new RunLaterNotifications(this, 'Notifications', {
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+    });
+
+    // What each function reads is declared once (lambdas/entrypoints/functionEnv.ts); each gets
+    // exactly its own variables, fixed when it is built.
+    const values: Omit<Record<EnvVar, string>, 'SCHEDULE_FIRE_ARN'> = {
+      WORKERS_TABLE: this.tables.workers.tableName,
+      JOBS_TABLE: this.tables.jobs.tableName,
+      TOKENS_TABLE: this.tables.tokens.tableName,
+      SCHEDULES_TABLE: this.tables.schedules.tableName,
+      JOB_RETENTION_DAYS: String(props.jobRetentionDays ?? 30),
       DISPATCH_QUEUE_URL: this.dispatchQueue.queueUrl,
       DISPATCH_QUEUE_ARN: this.dispatchQueue.queueArn,
+      SCHEDULER_GROUP: schedulerGroup.ref,
+      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
       STDIN_BUCKET: this.stdinBucket.bucketName,
       CLUSTER_ARN: this.cluster.clusterArn,
+      TASK_FAMILY_PREFIX: this.taskFamilyPrefix,
       SUBNETS: subnets.subnetIds.join(','),
       SECURITY_GROUPS: taskSecurityGroup.securityGroupId,
       ASSIGN_PUBLIC_IP: String(props.assignPublicIp ?? ownVpc),
       EXECUTION_ROLE_ARN: executionRole.roleArn,
       SHIM_IMAGE: shimImage.imageUri,
       JOB_LOG_GROUP: this.jobLogGroup.logGroupName,
-      SCHEDULER_GROUP: schedulerGroup.ref,
-      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
-      JOB_RETENTION_DAYS: String(props.jobRetentionDays ?? 30),
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
+      DELIVERY_QUEUE_URL: this.notifications.deliveryQueue.queueUrl,
+      EVENT_BUS_NAME: this.notifications.eventBus.eventBusName,
+      WEBHOOK_ALLOW_PRIVATE: String(props.allowPrivateWebhookTargets ?? false),
     };
+    const environmentOf = (name: FunctionName, known: Partial<Record<EnvVar, string>>) =>
+      Object.fromEntries(
+        FUNCTION_ENV[name].map((v) => {
+          const value = known[v];
+          if (value === undefined)
+            throw new Error(`runlater: the ${name} function needs ${v} before it exists`);
+          return [v, value];
+        }),
+      );
 
-    const fn = (name: keyof RunLater['functions'], description: string, timeout = 30) => {
+    const fn = (
+      name: FunctionName,
+      description: string,
+      known: Partial<Record<EnvVar, string>>,
+      timeout = 30,
+    ) => {
       const id = `${name[0]!.toUpperCase()}${name.slice(1)}`;
       const logGroup = new logs.LogGroup(this, `${id}Logs`, {
         retention: logs.RetentionDays.ONE_MONTH,
@@ -235,7 +308,9 @@ export class RunLater extends Construct {
         memorySize: 512,
         timeout: Duration.seconds(timeout),
         description,
-        environment,
+        // X-Ray: the entry points trace each invocation and its AWS calls (Powertools Tracer).
+        tracing: lambda.Tracing.ACTIVE,
+        environment: { ...environmentOf(name, known), ...FUNCTION_SETTINGS },
         logGroup,
         bundling: {
           // Bundle the AWS SDK too: the versions tested here are the versions that run.
@@ -246,48 +321,43 @@ export class RunLater extends Construct {
           sourceMap: true,
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          // The API function also serves the web console's files.
-          ...(name === 'api' ? { commandHooks: consoleBundlingHooks } : {}),
+          // The API function also serves the web console's files and the reference page's script.
+          ...(name === 'api' ? { commandHooks: apiBundlingHooks } : {}),
         },
       });
     };
 
-    const scheduleFire = fn('scheduleFire', 'runlater: queues the job of one schedule run');
-    environment.SCHEDULE_FIRE_ARN = scheduleFire.functionArn;
+    // Built first: the API names it as the target of the schedules it makes.
+    const scheduleFire = fn('scheduleFire', 'runlater: queues the job of one schedule run', values);
+    const withFire = { ...values, SCHEDULE_FIRE_ARN: scheduleFire.functionArn };
     this.functions = {
       scheduleFire,
-      api: fn('api', 'runlater: the HTTP API'),
-      dispatcher: fn('dispatcher', 'runlater: starts one Fargate task per job attempt'),
-      taskStatus: fn('taskStatus', 'runlater: records ECS task state changes'),
+      api: fn('api', 'runlater: the HTTP API', withFire),
+      dispatcher: fn('dispatcher', 'runlater: starts one Fargate task per job attempt', withFire),
+      taskStatus: fn('taskStatus', 'runlater: records ECS task state changes', withFire),
       reconciler: fn(
         'reconciler',
         'runlater: settles jobs whose task events were missed, enforces timeouts',
+        withFire,
         120,
       ),
-      webhookDelivery: fn('webhookDelivery', 'runlater: delivers signed webhooks from its queue', 120),
+      webhookDelivery: fn(
+        'webhookDelivery',
+        'runlater: delivers signed webhooks from its queue',
+        values,
+        120,
+      ),
     };
-    for (const f of [
-      this.functions.api,
-      this.functions.dispatcher,
-      this.functions.taskStatus,
-      this.functions.reconciler,
-    ])
-      f.addEnvironment('SCHEDULE_FIRE_ARN', scheduleFire.functionArn);
     schedulerRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [scheduleFire.functionArn] }),
     );
 
-    this.grantLeastPrivilege({ executionRole, schedulerRole, schedulerGroup, taskSecurityGroup });
-    const { webhookDelivery, ...jobWriters } = this.functions;
-    this.notifications = new RunLaterNotifications(this, 'Notifications', {
-      jobWriters: Object.values(jobWriters),
-      webhookDelivery,
+    grantLeastPrivilege(this, { executionRole, schedulerRole, schedulerGroup, taskSecurityGroup });
+    this.notifications.connect({
+      jobWriters: FUNCTION_NAMES.filter((n) => n !== 'webhookDelivery').map((n) => this.functions[n]),
+      webhookDelivery: this.functions.webhookDelivery,
       jobs: this.tables.jobs,
       workers: this.tables.workers,
-      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
-      ...(props.allowPrivateWebhookTargets !== undefined
-        ? { allowPrivateWebhookTargets: props.allowPrivateWebhookTargets }
-        : {}),
     });
 
     this.functions.dispatcher.addEventSource(
@@ -297,6 +367,15 @@ export class RunLater extends Construct {
         maxConcurrency: props.dispatcherConcurrency ?? 5,
       }),
     );
+    // Read by lambdas/pacing/LaunchPacer.ts (launchQuotaFromEnv), which defaults to 5 dispatchers
+    // and Fargate's 20 tasks/s after a burst of 100: set only when the props differ from those.
+    const dispatcherEnv = this.functions.dispatcher;
+    if (props.dispatcherConcurrency !== undefined)
+      dispatcherEnv.addEnvironment('DISPATCHER_CONCURRENCY', String(props.dispatcherConcurrency));
+    if (props.launchQuota) {
+      dispatcherEnv.addEnvironment('LAUNCH_RATE_PER_SECOND', String(props.launchQuota.ratePerSecond));
+      dispatcherEnv.addEnvironment('LAUNCH_BURST', String(props.launchQuota.burst));
+    }
 
     new events.Rule(this, 'TaskStateChanges', {
       description: 'runlater: ECS task state changes of the job cluster → status function',
@@ -309,7 +388,7 @@ export class RunLater extends Construct {
         new targets.LambdaFunction(this.functions.taskStatus, {
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
-          deadLetterQueue: this.deadLetterQueue,
+          deadLetterQueue: this.eventsDeadLetterQueue,
         }),
       ],
     });
@@ -354,126 +433,19 @@ export class RunLater extends Construct {
 
     acknowledgeNagFindings(this, { executionRole, schedulerGroup, vpc: ownVpc ? vpc : undefined });
 
-    new RunLaterDashboard(this, 'Dashboard', {
-      functions: Object.values(this.functions),
-      dispatchQueue: this.dispatchQueue,
-      deadLetterQueue: this.deadLetterQueue,
-      cluster: this.cluster,
+    this.alarms = new RunLaterAlarms(this, 'Alarms', {
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+      ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+      functions: this.functions,
+      deadLetterQueues: { Dispatch: this.deadLetterQueue, TaskEvents: this.eventsDeadLetterQueue },
     });
-  }
-
-  /** Each function gets what it uses, and nothing more. */
-  private grantLeastPrivilege(parts: {
-    executionRole: iam.Role;
-    schedulerRole: iam.Role;
-    schedulerGroup: scheduler.CfnScheduleGroup;
-    taskSecurityGroup: ec2.SecurityGroup;
-  }): void {
-    const { api, dispatcher, taskStatus, reconciler, scheduleFire } = this.functions;
-    const stack = Stack.of(this);
-    const { workers, jobs, tokens, schedules } = this.tables;
-
-    for (const f of [api, dispatcher, taskStatus, reconciler, scheduleFire]) jobs.grantReadWriteData(f);
-    workers.grantReadWriteData(api);
-    workers.grantReadData(dispatcher);
-    workers.grantReadData(scheduleFire);
-    tokens.grantReadWriteData(api);
-    schedules.grantReadWriteData(api);
-    schedules.grantReadWriteData(scheduleFire);
-    for (const f of [api, dispatcher, taskStatus, reconciler, scheduleFire])
-      this.dispatchQueue.grantSendMessages(f);
-    const stdinObjects = this.stdinBucket.arnForObjects('stdin/*');
-    const s3 = (actions: string[], ...fns: NodejsFunction[]) => {
-      for (const f of fns) f.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [stdinObjects] }));
-    };
-    // The dispatcher moves inline stdin to S3 when the overrides would not fit, and signs the
-    // URLs the init container fetches with (a presigned URL carries its signer's permission).
-    s3(['s3:PutObject'], api, scheduleFire, dispatcher);
-    s3(['s3:GetObject'], dispatcher);
-    s3(['s3:DeleteObject'], api);
-
-    const scheduleArn = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${parts.schedulerGroup.ref}/*`,
-    });
-    const passSchedulerRole = new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [parts.schedulerRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    });
-    for (const f of [api, dispatcher, taskStatus, reconciler, scheduleFire]) {
-      f.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [scheduleArn] }),
-      );
-      f.addToRolePolicy(passSchedulerRole);
-    }
-    api.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
-        resources: [scheduleArn],
-      }),
-    );
-
-    const taskDefinitionArn = stack.formatArn({
-      service: 'ecs',
-      resource: 'task-definition',
-      resourceName: 'runlater-*',
-    });
-    const taskArn = stack.formatArn({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${this.cluster.clusterName}/*`,
-    });
-    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
-    // RunTask names the task definition; only in runlater's cluster. Tags only as RunTask makes the task.
-    dispatcher.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:RunTask'],
-        resources: [taskDefinitionArn],
-        conditions: inCluster,
-      }),
-    );
-    dispatcher.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:TagResource'],
-        resources: [taskArn],
-        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-      }),
-    );
-    for (const f of [api, reconciler])
-      f.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['ecs:StopTask'], resources: [taskArn], conditions: inCluster }),
-      );
-    reconciler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeTasks'],
-        resources: [taskArn],
-        conditions: inCluster,
-      }),
-    );
-    // RegisterTaskDefinition has no resource-level permissions: it is allowed on * by AWS's design.
-    api.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
-        resources: ['*'],
-      }),
-    );
-    api.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
-    );
-    for (const f of [api, dispatcher])
-      f.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['iam:PassRole'],
-          // The execution role, and the job roles workers may name (only runlater-job-*).
-          resources: [
-            parts.executionRole.roleArn,
-            stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'runlater-job-*' }),
-          ],
-          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-        }),
-      );
-    this.jobLogGroup.grant(api, 'logs:GetLogEvents');
+    if (props.dashboard !== false)
+      this.dashboard = new RunLaterDashboard(this, 'Dashboard', {
+        functions: this.functions,
+        dispatchQueue: this.dispatchQueue,
+        deadLetterAlarm: this.alarms.deadLetterAlarms.Dispatch!,
+        cluster: this.cluster,
+        api: this.api,
+      });
   }
 }

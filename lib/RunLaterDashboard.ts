@@ -1,46 +1,48 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { METRICS } from '../lambdas/handlers/taskStatus.ts';
+import { METRICS } from '../lambdas/handlers/jobMetrics.ts';
 
 export interface RunLaterDashboardProps {
-  functions: lambda.IFunction[];
+  functions: Record<string, lambda.IFunction>;
   dispatchQueue: sqs.IQueue;
-  deadLetterQueue: sqs.IQueue;
+  /** The alarm on the dispatch dead-letter queue (RunLaterAlarms makes it). */
+  deadLetterAlarm: cloudwatch.IAlarm;
   cluster: ecs.ICluster;
+  api: apigw.IHttpApi;
 }
 
-/** One page for an operator: jobs by status, queue age, dead letters, function errors, running tasks. */
+/**
+ * One page for an operator: jobs by status, queue age, dead letters, dispatch retries and
+ * failures, the API's errors and latency, function errors, running tasks.
+ */
 export class RunLaterDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
-  readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: RunLaterDashboardProps) {
     super(scope, id);
     const period = Duration.minutes(5);
-    const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription:
-        'runlater: messages in the dispatch dead-letter queue: jobs that could not be started',
-      metric: deadLetters,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const jobsBy = (status: string) =>
+    const runlater = (
+      metricName: string,
+      service: string,
+      dimensionsMap: Record<string, string>,
+      label: string,
+    ) =>
       new cloudwatch.Metric({
         namespace: METRICS.namespace,
-        metricName: METRICS.jobsFinished,
-        dimensionsMap: { service: METRICS.service, status },
+        metricName,
+        dimensionsMap: { service, ...dimensionsMap },
         statistic: 'Sum',
         period,
-        label: status,
+        label,
       });
+    const jobsBy = (status: string) => runlater(METRICS.jobsFinished, METRICS.service, { status }, status);
+    const functions = Object.entries(props.functions);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
         [
@@ -56,14 +58,41 @@ export class RunLaterDashboard extends Construct {
           }),
         ],
         [
+          new cloudwatch.GraphWidget({
+            title: 'Dispatch: launches put back (throttled, no capacity) and failed',
+            left: [
+              ...['throttled', 'capacity', 'unavailable'].map((reason) =>
+                runlater(METRICS.dispatchRetried, METRICS.dispatcherService, { reason }, reason),
+              ),
+              runlater(METRICS.dispatchFailed, METRICS.dispatcherService, {}, 'failed'),
+            ],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'API: 4xx and 5xx answers',
+            left: [
+              props.api.metricClientError({ period, label: '4xx' }),
+              props.api.metricServerError({ period, label: '5xx' }),
+            ],
+            width: 6,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'API: latency (ms)',
+            left: ['p50', 'p99'].map((statistic) =>
+              props.api.metricLatency({ period, statistic, label: statistic }),
+            ),
+            width: 6,
+          }),
+        ],
+        [
           new cloudwatch.AlarmWidget({
             title: 'Dead-letter queue depth',
-            alarm: this.deadLetterAlarm,
+            alarm: props.deadLetterAlarm,
             width: 8,
           }),
           new cloudwatch.GraphWidget({
             title: 'Function errors',
-            left: props.functions.map((f) => f.metricErrors({ period, label: f.node.id })),
+            left: functions.map(([name, f]) => f.metricErrors({ period, label: name })),
             width: 8,
           }),
           new cloudwatch.GraphWidget({

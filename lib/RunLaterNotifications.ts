@@ -7,16 +7,18 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface RunLaterNotificationsProps {
+  /** Where job state changes go. Default: the account's default event bus. */
+  readonly eventBus?: events.IEventBus;
+}
+
+/** The functions the queue and the bus serve (their env is set where they are built: functionEnv.ts). */
+export interface NotifiedFunctions {
   /** The functions that change jobs: each may raise webhooks and events. */
   readonly jobWriters: NodejsFunction[];
   /** The function that sends webhooks, fed by the delivery queue. */
   readonly webhookDelivery: NodejsFunction;
   readonly jobs: dynamodb.ITable;
   readonly workers: dynamodb.ITable;
-  /** Where job state changes go. Default: the account's default event bus. */
-  readonly eventBus?: events.IEventBus;
-  /** Let webhooks reach private, loopback and link-local addresses. Default: false. */
-  readonly allowPrivateWebhookTargets?: boolean;
 }
 
 /**
@@ -46,22 +48,15 @@ export class RunLaterNotifications extends Construct {
       deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: 20 },
     });
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+  }
 
+  /** Lets the job writers queue deliveries and put events, and feeds the delivery function. */
+  connect(props: NotifiedFunctions): void {
     const { webhookDelivery } = props;
-    for (const f of [...props.jobWriters, webhookDelivery]) {
-      f.addEnvironment('DELIVERY_QUEUE_URL', this.deliveryQueue.queueUrl);
-      this.deliveryQueue.grantSendMessages(f);
-    }
-    for (const f of props.jobWriters) {
-      f.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
-      this.eventBus.grantPutEventsTo(f);
-    }
+    for (const f of [...props.jobWriters, webhookDelivery]) this.deliveryQueue.grantSendMessages(f);
+    for (const f of props.jobWriters) this.eventBus.grantPutEventsTo(f);
     props.jobs.grantReadWriteData(webhookDelivery);
     props.workers.grantReadData(webhookDelivery);
-    webhookDelivery.addEnvironment(
-      'WEBHOOK_ALLOW_PRIVATE',
-      String(props.allowPrivateWebhookTargets ?? false),
-    );
     webhookDelivery.addEventSource(
       new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );

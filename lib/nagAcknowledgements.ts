@@ -28,20 +28,15 @@ export function acknowledgeNagFindings(
   const arn = (service: string, resource: string) =>
     `arn:${pseudo(stack.partition, 'Partition')}:${service}:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:${resource}`;
   const { api, dispatcher, taskStatus, reconciler, scheduleFire, webhookDelivery } = runlater.functions;
-  const all = [api, dispatcher, taskStatus, reconciler, scheduleFire];
-
-  ack(
-    webhookDelivery,
-    'AwsSolutions-L1',
-    'runlater targets the nodejs22.x Lambda runtime on purpose (its tested Node version)',
-  );
-  ack(
-    webhookDelivery.role!,
-    `AwsSolutions-IAM5[Resource::${ref(runlater.tables.jobs, 'Arn')}/index/*]`,
-    'It writes delivery attempts on jobs; the grant covers the indexes the jobs table has',
-  );
+  // Every function, the webhook delivery one included: each is traced and reads the jobs table.
+  const all = [api, dispatcher, taskStatus, reconciler, scheduleFire, webhookDelivery];
 
   for (const f of all) {
+    ack(
+      f.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions',
+    );
     ack(
       f,
       'AwsSolutions-L1',
@@ -67,22 +62,35 @@ export function acknowledgeNagFindings(
   const clusterTasks = `AwsSolutions-IAM5[Resource::${arn('ecs', `task/${ref(runlater.cluster)}/*`)}]`;
   for (const f of [api, dispatcher, reconciler])
     ack(f.role!, clusterTasks, "Task ids are made by ECS at run time; only tasks of runlater's own cluster");
-  ack(
-    dispatcher.role!,
-    `AwsSolutions-IAM5[Resource::${arn('ecs', 'task-definition/runlater-*')}]`,
-    'One task definition family per worker, made at run time, all named runlater-<worker>',
-  );
-  const jobRoles = `AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:iam::${pseudo(stack.account, 'AccountId')}:role/runlater-job-*]`;
-  for (const f of [api, dispatcher])
+  for (const f of [api, dispatcher]) {
     ack(
       f.role!,
-      jobRoles,
-      'Workers may name a role for their jobs; runlater may pass only roles named runlater-job-*',
+      `AwsSolutions-IAM5[Resource::${arn('ecs', `task-definition/${runlater.taskFamilyPrefix}*`)}]`,
+      `One task definition family per worker, made at run time, all named ${runlater.taskFamilyPrefix}<worker> (this stack's only)`,
     );
+    const iamRole = (name: string) =>
+      `AwsSolutions-IAM5[Resource::arn:${pseudo(stack.partition, 'Partition')}:iam::${pseudo(stack.account, 'AccountId')}:role/${name}]`;
+    for (const name of ['runlater-job-*', '*/runlater-job-*'])
+      ack(
+        f.role!,
+        iamRole(name),
+        'Workers may name a role for their jobs; runlater may pass only roles named runlater-job-* (with any IAM path)',
+      );
+    ack(
+      f.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'ecs:Register/Deregister/List/DescribeTaskDefinition and ecr:GetAuthorizationToken support no resource-level permissions',
+    );
+  }
   ack(
     api.role!,
-    'AwsSolutions-IAM5[Resource::*]',
-    'ecs:RegisterTaskDefinition and ecr:GetAuthorizationToken support no resource-level permissions',
+    `AwsSolutions-IAM5[Resource::${arn('ecr', 'repository/*')}]`,
+    "Workers name any image of the account's ECR: the API reads its ENTRYPOINT/CMD from the registry",
+  );
+  ack(
+    runlater.eventsDeadLetterQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself a dead-letter queue: ECS task events EventBridge could not deliver',
   );
   ack(
     parts.executionRole,

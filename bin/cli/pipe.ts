@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Job } from '../../client/RunlaterClient.ts';
-import { jsonOption, readStdinArg, type Connect } from './options.ts';
-import { printJson } from './output.ts';
+import { readStdinArg, type Connect } from './options.ts';
+import { emit, examples, outputOption, type Format } from './output.ts';
 import { runJob } from './run.ts';
 
 /** `runlater pipe W1 W2 W3`: one job per worker, each one's stdout the next one's stdin. */
@@ -14,12 +14,15 @@ export function registerPipe(program: Command, connect: Connect): void {
     .argument('<workers...>', 'the workers, in order')
     .option('--stdin <file>', "the first job's stdin: a file, or - for this command's standard input")
     .option('--wait', 'wait for the last job, print its output, and exit with its exit code')
-    .addOption(jsonOption('print the jobs as JSON (with --wait: the last one once it ended)'))
+    .addOption(outputOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  runlater pipe fetch resize upload --stdin urls.txt --wait\n  runlater pipe extract count --stdin data.csv --json',
+      examples(
+        'runlater pipe fetch resize upload --stdin urls.txt --wait',
+        'runlater pipe extract count --stdin data.csv -o json',
+      ),
     )
-    .action(async (workers: string[], opts: { stdin?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (workers: string[], opts: { stdin?: string; wait?: boolean; output: Format }) => {
       const client = await connect();
       const stdin = opts.stdin !== undefined ? await readStdinArg(opts.stdin) : undefined;
       const jobs: Job[] = [];
@@ -38,10 +41,9 @@ export function registerPipe(program: Command, connect: Connect): void {
       }
       const last = jobs.at(-1)!;
       if (!opts.wait) {
-        if (opts.json) printJson(jobs);
-        else process.stdout.write(`${jobs.map((j) => j.id).join('\n')}\n`);
+        emit(opts.output, jobs, () => process.stdout.write(`${jobs.map((j) => j.id).join('\n')}\n`));
         return;
       }
-      process.exitCode = await runJob(client, last, { json: Boolean(opts.json) });
+      process.exitCode = await runJob(client, last, { output: opts.output });
     });
 }

@@ -1,18 +1,9 @@
 import type { Command } from 'commander';
 import type { UpdateWorkerInput, Worker } from '../../client/RunlaterClient.ts';
+import { backoff, collect, collectEnv, positiveInt, retryFrom, UsageError, type Connect } from './options.ts';
+import { emit, examples, outputOption, printWorker, printWorkers, say, type Format } from './output.ts';
 
 type NotifyEvent = NonNullable<NonNullable<UpdateWorkerInput['notify']>['events']>[number];
-import {
-  backoff,
-  collect,
-  collectEnv,
-  jsonOption,
-  positiveInt,
-  retryFrom,
-  UsageError,
-  type Connect,
-} from './options.ts';
-import { printJson, printWorker, printWorkers } from './output.ts';
 
 interface WorkerOpts {
   image?: string;
@@ -26,7 +17,7 @@ interface WorkerOpts {
   taskRole?: string;
   notify?: string;
   notifyEvent?: string[];
-  json?: boolean;
+  output: Format;
 }
 
 function workerOptions(cmd: Command, imageRequired: boolean): Command {
@@ -54,7 +45,7 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       'with --notify: job.finished (default), job.started, attempt.ended (repeatable)',
       collect,
     )
-    .addOption(jsonOption());
+    .addOption(outputOption());
 }
 
 /** The settings the options give, over `base` (a worker's current settings, for update). */
@@ -91,22 +82,39 @@ export function registerWorkers(program: Command, connect: Connect): void {
     .command('workers')
     .description('Register and manage workers (a Docker image plus defaults for its jobs)');
 
-  workerOptions(workers.command('create').description('Register a worker').argument('<name>'), true).action(
-    async (name: string, opts: WorkerOpts) => {
-      const worker = await (await connect()).createWorker({ name, ...settings(opts) });
-      if (opts.json) printJson(worker);
-      else
-        process.stdout.write(
-          `worker ${worker.name} created\nwebhook secret (shown once): ${worker.webhookSecret}\n`,
-        );
-    },
-  );
+  workerOptions(
+    workers
+      .command('create')
+      .description('Register a worker')
+      .argument('<name>')
+      .addHelpText(
+        'after',
+        examples(
+          'runlater workers create echo --image busybox:1.36 --command cat',
+          'runlater workers create thumbs --image ghcr.io/acme/thumbs:2 --env SIZE=256 --max-attempts 3 --backoff 1m',
+          'runlater workers create sh --image alpine --command sh --command -c --command "wc -c" -o json',
+        ),
+      ),
+    true,
+  ).action(async (name: string, opts: WorkerOpts) => {
+    const worker = await (await connect()).createWorker({ name, ...settings(opts) });
+    emit(opts.output, worker, () =>
+      say(opts.output, `worker ${worker.name} created\nwebhook secret (shown once): ${worker.webhookSecret}`),
+    );
+  });
 
   workerOptions(
     workers
       .command('update')
       .description("Change a worker's settings; those not given stay as they are (--env replaces all env)")
-      .argument('<name>'),
+      .argument('<name>')
+      .addHelpText(
+        'after',
+        examples(
+          'runlater workers update thumbs --memory 2048',
+          'runlater workers update thumbs --image ghcr.io/acme/thumbs:3 --env SIZE=128 -o yaml',
+        ),
+      ),
     false,
   ).action(async (name: string, opts: WorkerOpts) => {
     const client = await connect();
@@ -114,52 +122,61 @@ export function registerWorkers(program: Command, connect: Connect): void {
     // `workers update NAME --memory 2048` changes the memory only.
     const current = await client.getWorker(name);
     const worker = await client.updateWorker(name, settings(opts, current));
-    if (opts.json) printJson(worker);
-    else process.stdout.write(`worker ${worker.name} updated (revision ${worker.revision})\n`);
+    emit(opts.output, worker, () =>
+      say(opts.output, `worker ${worker.name} updated (revision ${worker.revision})`),
+    );
   });
 
   workers
     .command('list')
     .description('List workers')
-    .addOption(jsonOption())
-    .action(async (opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater workers list', 'runlater workers list -o json | jq -r ".workers[].name"'),
+    )
+    .action(async (opts: { output: Format }) => {
       const list = await (await connect()).listWorkers();
-      if (opts.json) printJson(list);
-      else printWorkers(list);
+      emit(opts.output, { workers: list }, () => printWorkers(list));
     });
 
   workers
     .command('show')
     .description("Show a worker's settings")
     .argument('<name>')
-    .addOption(jsonOption())
-    .action(async (name: string, opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater workers show echo', 'runlater workers show echo -o json'))
+    .action(async (name: string, opts: { output: Format }) => {
       const worker = await (await connect()).getWorker(name);
-      if (opts.json) printJson(worker);
-      else printWorker(worker);
+      emit(opts.output, worker, () => printWorker(worker));
     });
 
   workers
     .command('rotate-secret')
     .description("Replace a worker's webhook secret and print the new one (shown this once)")
     .argument('<name>')
-    .addOption(jsonOption())
+    .addOption(outputOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  runlater workers rotate-secret thumbnailer\n  runlater workers rotate-secret thumbnailer --json',
+      examples(
+        'runlater workers rotate-secret thumbnailer',
+        'runlater workers rotate-secret thumbnailer -o json',
+      ),
     )
-    .action(async (name: string, opts: { json?: boolean }) => {
+    .action(async (name: string, opts: { output: Format }) => {
       const secret = await (await connect()).rotateWebhookSecret(name);
-      if (opts.json) printJson(secret);
-      else process.stdout.write(`${secret.webhookSecret}\n`);
+      emit(opts.output, secret, () => say(opts.output, secret.webhookSecret));
     });
 
   workers
     .command('delete')
     .description('Delete a worker (its jobs stay readable)')
     .argument('<name>')
-    .action(async (name: string) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater workers delete echo', 'runlater workers delete echo -o json'))
+    .action(async (name: string, opts: { output: Format }) => {
       await (await connect()).deleteWorker(name);
-      process.stdout.write(`worker ${name} deleted\n`);
+      // The API answers 204 with no body: with -o json|yaml nothing is printed either.
+      say(opts.output, `worker ${name} deleted`);
     });
 }

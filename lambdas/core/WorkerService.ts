@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from './errors.ts';
+import { checkFargateSize, leastMemoryFor } from './fargateSizes.ts';
 import { DEFAULT_CPU, DEFAULT_MEMORY, LIMITS } from './limits.ts';
 import { randomBytes } from 'node:crypto';
 import type { Clock, StoredWorker, WorkerStore } from './ports.ts';
@@ -84,13 +85,16 @@ function toWorker(
   input: UpdateWorkerRequest,
   meta: Pick<Worker, 'createdAt' | 'updatedAt' | 'revision'>,
 ): Worker {
+  const cpu = input.cpu ?? DEFAULT_CPU;
+  const memory = input.memory ?? (input.cpu ? leastMemoryFor(cpu) : undefined) ?? DEFAULT_MEMORY;
+  checkFargateSize(cpu, memory);
   return {
     name,
     image: input.image,
     ...(input.command ? { command: input.command } : {}),
     env: input.env ?? {},
-    cpu: input.cpu ?? DEFAULT_CPU,
-    memory: input.memory ?? DEFAULT_MEMORY,
+    cpu,
+    memory,
     timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
     retry: input.retry ?? DEFAULT_RETRY,
     ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),

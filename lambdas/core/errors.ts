@@ -75,6 +75,8 @@ export class PayloadTooLargeError extends RunlaterError {
 export class ThrottledError extends RunlaterError {
   override readonly status = 429;
   override readonly code = 'throttled';
+  /** Sent as Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 /**

@@ -11,15 +11,19 @@ export function clientTokenFor(jobId: string, attempt: number): string {
   return `${jobId}-${attempt}`;
 }
 
-/** `startedBy` marks a task with its job and attempt (ECS allows 36 characters). */
+/**
+ * `startedBy` marks a task with its job and attempt. RunTask allows up to 128 letters, digits,
+ * hyphens, slashes and underscores (STARTED_BY_CHARS): no dot.
+ */
 export function startedByFor(jobId: string, attempt: number): string {
-  return `${jobId}.${attempt}`;
+  return `${jobId}_${attempt}`;
 }
+export const STARTED_BY_CHARS = /^[A-Za-z0-9/_-]{1,128}$/;
 
 export function parseStartedBy(
   startedBy: string | undefined,
 ): { jobId: string; attempt: number } | undefined {
-  const m = /^([0-9a-z]{26})\.(\d+)$/.exec(startedBy ?? '');
+  const m = /^([0-9a-z]{26})_(\d+)$/.exec(startedBy ?? '');
   return m ? { jobId: m[1]!, attempt: Number(m[2]) } : undefined;
 }
 

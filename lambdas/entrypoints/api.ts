@@ -1,4 +1,9 @@
 import { makeApiHandler } from '../handlers/api.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { instrumented, observability } from './observability.ts';
+import { apiRuntime } from './runtimes.ts';
 
-export const handler = makeApiHandler(awsRuntime());
+const o = observability('runlater-api');
+export const handler = instrumented(
+  o,
+  makeApiHandler(apiRuntime(process.env, { traceClient: o.traceClient }), o.logger),
+);

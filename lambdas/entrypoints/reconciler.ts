@@ -1,4 +1,9 @@
 import { makeReconcilerHandler } from '../handlers/reconciler.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { instrumented, observability } from './observability.ts';
+import { reconcilerRuntime } from './runtimes.ts';
 
-export const handler = makeReconcilerHandler(awsRuntime());
+const o = observability('runlater-reconciler');
+export const handler = instrumented(
+  o,
+  makeReconcilerHandler(reconcilerRuntime(process.env, { traceClient: o.traceClient }), {}, o.logger),
+);

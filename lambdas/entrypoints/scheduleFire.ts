@@ -1,4 +1,9 @@
 import { makeScheduleFireHandler } from '../handlers/scheduleFire.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { instrumented, observability } from './observability.ts';
+import { scheduleFireRuntime } from './runtimes.ts';
 
-export const handler = makeScheduleFireHandler(awsRuntime());
+const o = observability('runlater-scheduleFire');
+export const handler = instrumented(
+  o,
+  makeScheduleFireHandler(scheduleFireRuntime(process.env, { traceClient: o.traceClient }), o.logger),
+);

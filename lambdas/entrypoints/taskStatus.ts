@@ -1,4 +1,9 @@
 import { makeTaskStatusHandler } from '../handlers/taskStatus.ts';
-import { awsRuntime } from './awsRuntime.ts';
+import { instrumented, observability } from './observability.ts';
+import { taskStatusRuntime } from './runtimes.ts';
 
-export const handler = makeTaskStatusHandler(awsRuntime());
+const o = observability('runlater-taskStatus');
+export const handler = instrumented(
+  o,
+  makeTaskStatusHandler(taskStatusRuntime(process.env, { traceClient: o.traceClient }), o.logger),
+);

@@ -1,11 +1,27 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { Dispatcher } from '../core/Dispatcher.ts';
 import { RetryLaterError } from '../core/errors.ts';
-import { withJobMetrics } from './jobMetrics.ts';
+import { METRICS, withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
+
+/** What the dispatcher uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+export type DispatcherRuntime = Pick<
+  Runtime,
+  | 'jobs'
+  | 'workers'
+  | 'launcher'
+  | 'queue'
+  | 'clock'
+  | 'observer'
+  | 'logs'
+  | 'stdin'
+  | 'deliveryQueue'
+  | 'events'
+>;
 
 const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().min(1) });
 
@@ -14,9 +30,19 @@ const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().
  * batch item failure, so the queue redelivers it later and the rest of the batch is not retried.
  */
 export function makeDispatcherHandler(
-  runtime: Runtime,
+  runtime: DispatcherRuntime,
   logger = new Logger({ serviceName: 'runlater-dispatcher' }),
+  metrics: Pick<Metrics, 'singleMetric'> = new Metrics({
+    namespace: METRICS.namespace,
+    serviceName: METRICS.dispatcherService,
+  }),
 ) {
+  // One EMF line per launch put back or failed: the dashboard graphs them (lib/RunLaterDashboard.ts).
+  const count = (name: string, dimensions: Record<string, string>) => {
+    const single = metrics.singleMetric();
+    for (const [key, value] of Object.entries(dimensions)) single.addDimension(key, value);
+    single.addMetric(name, MetricUnit.Count, 1);
+  };
   const dispatcher = new Dispatcher(withJobMetrics(runtime));
   const processor = new BatchProcessor(EventType.SQS);
 
@@ -26,13 +52,17 @@ export function makeDispatcherHandler(
       const outcome = await dispatcher.dispatch(message);
       logger.debug('dispatched', { ...message, outcome });
     } catch (err) {
-      if (err instanceof RetryLaterError)
+      if (err instanceof RetryLaterError) {
         logger.warn('cannot start the task now; will retry', {
           ...message,
           reason: err.reason,
           message: err.message,
         });
-      else logger.error('dispatch failed', { ...message, error: err as Error });
+        count(METRICS.dispatchRetried, { reason: err.reason });
+      } else {
+        logger.error('dispatch failed', { ...message, error: err as Error });
+        count(METRICS.dispatchFailed, {});
+      }
       throw err;
     }
   };

@@ -8,6 +8,12 @@ export const METRICS = {
   namespace: 'runlater',
   service: 'runlater-status',
   jobsFinished: 'JobsFinished',
+  /** The dispatcher's own (dimension `service` = dispatcherService). */
+  dispatcherService: 'runlater-dispatcher',
+  /** A launch put back for later, by `reason`: throttled, capacity, unavailable. */
+  dispatchRetried: 'DispatchRetried',
+  /** A dispatch that failed for any other reason. */
+  dispatchFailed: 'DispatchFailed',
 } as const;
 
 /**
@@ -27,9 +33,13 @@ export function jobMetricsObserver(
   };
 }
 
+/** Marks an observer withJobMetrics built, so a runtime wrapped twice wakes and notifies once. */
+const WRAPPED = Symbol('withJobMetrics');
+
 /**
- * The runtime with the JobsFinished metric, the waking of a finished job's dependents (and, when
- * given, the queueing of webhook deliveries and the publishing of job events) on its observer, unless it has an observer already.
+ * The runtime with, on its observer, the JobsFinished metric (unless it has an observer of its own:
+ * `runlater dev` counts and logs its own), the waking of a finished job's dependents and, when given,
+ * the queueing of webhook deliveries and the publishing of job events.
  * Every handler that can end a job (api, dispatcher, status, reconciler, schedule-fire) wraps its
  * runtime with this, so the count is whole whichever function ended the job.
  */
@@ -41,15 +51,13 @@ export function withJobMetrics<
     events?: JobObserver;
   },
 >(runtime: R): R & { observer: JobObserver } {
-  if (runtime.observer) return { ...runtime, observer: runtime.observer };
+  if (runtime.observer && WRAPPED in runtime.observer) return { ...runtime, observer: runtime.observer };
   const { queue, deliveryQueue, events } = runtime;
-  return {
-    ...runtime,
-    observer: allObservers(
-      jobMetricsObserver(),
-      queue && pipelineObserver(queue),
-      deliveryQueue && deliveryObserver(deliveryQueue),
-      events,
-    ),
-  };
+  const observer = allObservers(
+    runtime.observer ?? jobMetricsObserver(),
+    queue && pipelineObserver(queue),
+    deliveryQueue && deliveryObserver(deliveryQueue),
+    events,
+  );
+  return { ...runtime, observer: Object.assign(observer, { [WRAPPED]: true }) };
 }

@@ -5,9 +5,15 @@ import { requeueOverdueDeliveries } from '../core/WebhookDeliverer.ts';
 import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
+/** What the reconciler uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+export type ReconcilerRuntime = Pick<
+  Runtime,
+  'jobs' | 'launcher' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+>;
+
 /** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */
 export function makeReconcilerHandler(
-  runtime: Runtime,
+  runtime: ReconcilerRuntime,
   options: ReconcilerOptions = {},
   logger = new Logger({ serviceName: 'runlater-reconciler' }),
 ) {

@@ -7,12 +7,18 @@ import type { Runtime } from './runtime.ts';
 
 export { METRICS } from './jobMetrics.ts';
 
+/** What the status function uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+export type TaskStatusRuntime = Pick<
+  Runtime,
+  'jobs' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+>;
+
 /**
  * Records backend-neutral task updates. The local Docker runner calls this with the updates it
  * makes from its own knowledge; on AWS makeTaskStatusHandler feeds it ECS events.
  */
 export function makeTaskUpdateHandler(
-  runtime: Runtime,
+  runtime: TaskStatusRuntime,
   logger = new Logger({ serviceName: 'runlater-status' }),
 ) {
   const recorder = new TaskStatusRecorder(withJobMetrics(runtime));
@@ -24,7 +30,7 @@ export function makeTaskUpdateHandler(
 
 /** Records ECS "Task State Change" events, as EventBridge delivers them on AWS. */
 export function makeTaskStatusHandler(
-  runtime: Runtime,
+  runtime: TaskStatusRuntime,
   logger = new Logger({ serviceName: 'runlater-status' }),
 ) {
   const record = makeTaskUpdateHandler(runtime, logger);

@@ -13,8 +13,14 @@ const DeliveryMessage = z.object({ jobId: z.string(), deliveryId: z.string() });
  * did not answer) is reported back, so the queue redelivers it; a receiver's failure is not a
  * record failure: it is recorded and its retry queued with its backoff.
  */
+/** What the delivery function uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+export type WebhookDeliveryRuntime = Pick<Runtime, 'jobs' | 'workers' | 'clock'> & {
+  deliveryQueue: DeliveryQueue;
+  webhookSender: WebhookSender;
+};
+
 export function makeWebhookDeliveryHandler(
-  runtime: Runtime & { deliveryQueue: DeliveryQueue; webhookSender: WebhookSender },
+  runtime: WebhookDeliveryRuntime,
   logger = new Logger({ serviceName: 'runlater-webhooks' }),
 ) {
   const deliverer = new WebhookDeliverer({

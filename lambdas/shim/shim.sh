@@ -10,6 +10,18 @@ if [ "$#" -eq 0 ]; then
   exit 127
 fi
 
+# ECS drops env entries whose value is empty, where docker run sets them empty: the launcher lists
+# their names here (comma-separated) and they are set empty, so both modes give the same env.
+if [ -n "${RUNLATER_EMPTY_ENV:-}" ]; then
+  saved_ifs=$IFS
+  IFS=,
+  set -f
+  for name in $RUNLATER_EMPTY_ENV; do export "$name="; done
+  IFS=$saved_ifs
+  set +f
+fi
+unset RUNLATER_EMPTY_ENV
+
 prog=$1
 shift
 case "$prog" in

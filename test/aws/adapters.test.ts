@@ -11,7 +11,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchLogReader, jobStreamName } from '../../lambdas/adapters/cloudwatch/CloudWatchLogReader.ts';
-import { EcsTaskDefinitions } from '../../lambdas/adapters/ecs/EcsTaskDefinitions.ts';
+import { CONFIG_TAG, EcsTaskDefinitions } from '../../lambdas/adapters/ecs/EcsTaskDefinitions.ts';
 import { EcsTaskLauncher, MAX_OVERRIDE_CHARS } from '../../lambdas/adapters/ecs/EcsTaskLauncher.ts';
 import { S3StdinStore } from '../../lambdas/adapters/s3/S3StdinStore.ts';
 import { SqsDispatchQueue } from '../../lambdas/adapters/sqs/SqsDispatchQueue.ts';
@@ -52,9 +52,7 @@ const spec = (stdin: TaskSpec['stdin'], env: Record<string, string> = { SIZE: '6
 });
 const network = {
   cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/runlater',
-  subnets: ['subnet-a', 'subnet-b'],
-  securityGroups: ['sg-1'],
-  assignPublicIp: true,
+  network: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: true },
 };
 
 /**
@@ -117,7 +115,7 @@ describe('RunTask', () => {
       launchType: 'FARGATE',
       count: 1,
       clientToken: `${jobId}-1`,
-      startedBy: `${jobId}.1`,
+      startedBy: `${jobId}_1`,
       networkConfiguration: {
         awsvpcConfiguration: {
           subnets: ['subnet-a', 'subnet-b'],
@@ -272,6 +270,10 @@ describe('RegisterTaskDefinition', () => {
       assert.fail('no lookup'),
     );
     await defs.register(worker);
+    const digest = ecsMock
+      .commandCalls(RegisterTaskDefinitionCommand)[0]!
+      .args[0].input.tags!.find((t) => t.key === CONFIG_TAG)!.value!;
+    assert.match(digest, /^[0-9a-f]{32}$/);
     const awslogs = {
       logDriver: 'awslogs',
       options: {
@@ -313,7 +315,10 @@ describe('RegisterTaskDefinition', () => {
           logConfiguration: awslogs,
         },
       ],
-      tags: [{ key: 'runlater:worker', value: 'resize' }],
+      tags: [
+        { key: 'runlater:worker', value: 'resize' },
+        { key: CONFIG_TAG, value: digest },
+      ],
     });
   });
 

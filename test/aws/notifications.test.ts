@@ -10,8 +10,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { hashToken } from '../../lambdas/core/tokens.ts';
-import { awsRuntime } from '../../lambdas/entrypoints/awsRuntime.ts';
-import { webhookDeliveryHandler } from '../../lambdas/entrypoints/webhookDelivery.ts';
+import { apiRuntime, webhookDeliveryRuntime } from '../../lambdas/entrypoints/runtimes.ts';
+import { makeWebhookDeliveryHandler } from '../../lambdas/handlers/webhookDelivery.ts';
 import { makeApiHandler } from '../../lambdas/handlers/api.ts';
 import type { ApiEvent } from '../../lambdas/handlers/http/types.ts';
 import { RunLater } from '../../lib/RunLater.ts';
@@ -138,6 +138,7 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
       ASSIGN_PUBLIC_IP: 'true',
       EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/exec',
       SHIM_IMAGE: 'shim:latest',
+      TASK_FAMILY_PREFIX: 'RunLater_',
       JOB_LOG_GROUP: 'jobs',
       SCHEDULER_GROUP: 'runlater',
       SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
@@ -148,7 +149,7 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
       POWERTOOLS_METRICS_DISABLED: 'true',
     };
     Object.assign(process.env, env);
-    const runtime = awsRuntime({ ...process.env, ...env });
+    const runtime = apiRuntime({ ...process.env, ...env });
     await runtime.tokens.put({
       hash: hashToken(TOKEN),
       name: 'test',
@@ -236,7 +237,9 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
 
     // The delivery function, as AWS wires it, refuses http (and loopback) there: failed, not retried.
     sqs.reset();
-    const deliver = webhookDeliveryHandler({ ...process.env, ...env });
+    const deliver = makeWebhookDeliveryHandler(
+      webhookDeliveryRuntime({ ...process.env, ...env, WEBHOOK_ALLOW_PRIVATE: 'false' }),
+    );
     const event: SQSEvent = {
       Records: [
         {

@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  type RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { startedByFor } from '../../lambdas/core/taskSpec.ts';
 import { hashToken } from '../../lambdas/core/tokens.ts';
-import { awsRuntime } from '../../lambdas/entrypoints/awsRuntime.ts';
+import { apiRuntime, dispatcherRuntime, taskStatusRuntime } from '../../lambdas/entrypoints/runtimes.ts';
 import { makeApiHandler } from '../../lambdas/handlers/api.ts';
 import { makeDispatcherHandler } from '../../lambdas/handlers/dispatcher.ts';
 import type { ApiEvent } from '../../lambdas/handlers/http/types.ts';
@@ -19,6 +28,9 @@ const ecs = mockClient(ECSClient);
 const sqs = mockClient(SQSClient);
 const cwl = mockClient(CloudWatchLogsClient);
 mockClient(SchedulerClient);
+mockClient(EventBridgeClient)
+  .on(PutEventsCommand)
+  .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dispatch';
 const TOKEN = 'rl_pipes';
 const ctx = {} as Context;
@@ -51,15 +63,19 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
       ASSIGN_PUBLIC_IP: 'true',
       EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/exec',
       SHIM_IMAGE: 'shim:latest',
+      TASK_FAMILY_PREFIX: 'RunLater_',
       JOB_LOG_GROUP: 'jobs',
       SCHEDULER_GROUP: 'runlater',
       SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
       SCHEDULE_FIRE_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:fire',
       JOB_RETENTION_DAYS: '30',
+      DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
+      EVENT_BUS_NAME: 'default',
       POWERTOOLS_METRICS_DISABLED: 'true',
     };
     Object.assign(process.env, env);
-    const runtime = awsRuntime({ ...process.env, ...env });
+    const source = { ...process.env, ...env };
+    const runtime = apiRuntime(source);
     await runtime.tokens.put({
       hash: hashToken(TOKEN),
       name: 't',
@@ -67,13 +83,23 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
       createdAt: new Date().toISOString(),
     });
     api = makeApiHandler(runtime);
-    dispatcher = makeDispatcherHandler(runtime);
-    taskStatus = makeTaskStatusHandler(runtime);
-    ecs.on(RegisterTaskDefinitionCommand).resolves({});
+    dispatcher = makeDispatcherHandler(dispatcherRuntime(source));
+    taskStatus = makeTaskStatusHandler(taskStatusRuntime(source));
+    // ECS as it stands: what was registered is what DescribeTaskDefinition answers (the dispatcher checks).
+    const registered = new Map<string, object>();
+    ecs.on(RegisterTaskDefinitionCommand).callsFake(async (input: RegisterTaskDefinitionCommandInput) => {
+      const taskDefinitionArn = `arn:aws:ecs:eu-west-1:123456789012:task-definition/${input.family}:1`;
+      registered.set(input.family!, { taskDefinition: { ...input, taskDefinitionArn }, tags: input.tags });
+      return { taskDefinition: { taskDefinitionArn } };
+    });
+    ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+    ecs
+      .on(DescribeTaskDefinitionCommand)
+      .callsFake(async (input: { taskDefinition: string }) => registered.get(input.taskDefinition));
     sqs.on(SendMessageCommand).resolves({});
     ecs
       .on(RunTaskCommand)
-      .callsFake((input) => ({ tasks: [{ taskArn: taskArn(input.startedBy.split('.')[0]) }] }));
+      .callsFake((input) => ({ tasks: [{ taskArn: taskArn(input.startedBy.split('_')[0]) }] }));
     await call('POST', '/v1/workers', { name: 'w', image: 'busybox:1.36', command: ['cat'] });
   });
   after(() => dynamo.close());
@@ -100,7 +126,7 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
     taskStatus(
       taskStateChangeEvent({
         taskId: taskArn(jobId),
-        startedBy: `${jobId}.1`,
+        startedBy: startedByFor(jobId, 1),
         lastStatus: 'STOPPED',
         startedAt: '2026-11-22T12:00:00.000Z',
         stoppedAt: '2026-11-22T12:00:05.000Z',
@@ -147,7 +173,9 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
     );
 
     await dispatch(second.id);
-    const run = ecs.commandCalls(RunTaskCommand).find((c) => c.args[0].input.startedBy === `${second.id}.1`);
+    const run = ecs
+      .commandCalls(RunTaskCommand)
+      .find((c) => c.args[0].input.startedBy === startedByFor(second.id, 1));
     assert.ok(run, 'the second ran');
     assert.deepEqual(cwl.commandCalls(GetLogEventsCommand)[0]!.args[0].input, {
       logGroupName: 'jobs',
@@ -168,6 +196,8 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
     const job = (await call('GET', `/v1/jobs/${second.id}`)).body;
     assert.equal(job.status, 'cancelled');
     assert.equal(job.error, `dependency ${first.id} ended failed: this job did not run`);
-    assert.ok(!ecs.commandCalls(RunTaskCommand).some((c) => c.args[0].input.startedBy === `${second.id}.1`));
+    assert.ok(
+      !ecs.commandCalls(RunTaskCommand).some((c) => c.args[0].input.startedBy === startedByFor(second.id, 1)),
+    );
   });
 });

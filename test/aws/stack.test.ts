@@ -167,14 +167,14 @@ describe('the CDK stack', () => {
     template.hasOutput('ApiUrl', {});
   });
 
-  it('lets only the dispatcher run tasks, and only of runlater task definitions', () => {
+  it("lets only the dispatcher run tasks, and only of this stack's task definitions", () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const runTask = Object.entries(policies).filter(([, p]) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('"ecs:RunTask"'),
     );
     assert.equal(runTask.length, 1);
     assert.match(runTask[0]![0], /^RunLaterDispatcherRole/);
-    assert.match(JSON.stringify(runTask[0]![1]), /task-definition\/runlater-\*/);
+    assert.match(JSON.stringify(runTask[0]![1]), /task-definition\/RunLater_\*/);
   });
 
   it('lets the dispatcher run tasks only in the runlater cluster, and tag only the tasks it starts', () => {
@@ -184,7 +184,7 @@ describe('the CDK stack', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: 'ecs:RunTask',
-            Resource: { 'Fn::Join': ['', Match.arrayWith([':task-definition/runlater-*'])] },
+            Resource: { 'Fn::Join': ['', Match.arrayWith([':task-definition/RunLater_*'])] },
             Condition: { ArnEquals: { 'ecs:cluster': Match.anyValue() } },
           }),
           Match.objectLike({

@@ -3,41 +3,64 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { FUNCTION_NAMES } from '../../lambdas/entrypoints/functionEnv.ts';
+import { REGION, SynthesizedStack } from './support/synthesized.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
 
+/**
+ * `npx cdk synth` as a user runs it, then each function's bundle from the cloud assembly loaded
+ * as Lambda would: a fresh Node process whose environment is exactly that function's template
+ * env (references as placeholder names and ARNs) plus the region Lambda sets.
+ */
 describe('npx cdk synth', () => {
-  it('synthesizes offline, with no AWS credentials and no context lookups', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'runlater-synth-'));
-    try {
-      const env: Record<string, string> = {
-        PATH: process.env.PATH!,
-        HOME: out,
-        CDK_DISABLE_VERSION_CHECK: '1',
-      };
-      await run('npx', ['cdk', 'synth', '-q', '--no-notices', '-o', out], {
-        cwd: ROOT,
-        env,
-        timeout: 300_000,
-      });
-      const template = JSON.parse(await readFile(join(out, 'RunLater.template.json'), 'utf8'));
-      assert.ok(Object.keys(template.Resources).length > 50);
-      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
-      assert.equal(manifest.missing, undefined, 'no context lookup was needed');
-      // The API function's bundle carries the web console it serves at `/` (lib/webConsole.ts).
-      const api = Object.values<any>(template.Resources).find(
-        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === 'runlater: the HTTP API',
-      );
-      const bundle = join(out, `asset.${api.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
-      const page = await readFile(join(bundle, 'console', 'index.html'), 'utf8');
-      const script = /<script type="module" crossorigin src="\.\/(assets\/[\w.-]+\.js)"/.exec(page)?.[1];
-      assert.ok(script, 'the page loads its script from the bundle');
-      assert.ok((await readFile(join(bundle, 'console', script), 'utf8')).length > 1000);
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+  let out: string;
+  let template: Record<string, unknown>;
+  before(async () => {
+    out = await mkdtemp(join(tmpdir(), 'runlater-synth-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH!,
+      HOME: out,
+      CDK_DISABLE_VERSION_CHECK: '1',
+    };
+    await run('npx', ['cdk', 'synth', '-q', '--no-notices', '-o', out], { cwd: ROOT, env, timeout: 300_000 });
+    template = JSON.parse(await readFile(join(out, 'RunLater.template.json'), 'utf8'));
   });
+  after(() => rm(out, { recursive: true, force: true }));
+
+  it('synthesizes offline, with no AWS credentials and no context lookups', async () => {
+    assert.ok(Object.keys(template.Resources as object).length > 50);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.missing, undefined, 'no context lookup was needed');
+  });
+
+  it('bundles the web console the API function serves at /', async () => {
+    // lib/webConsole.ts puts the built console into the API function's bundle.
+    const stack = new SynthesizedStack(template);
+    const key = (stack.resources[stack.functionId('api')]!.Properties!.Code as { S3Key: string }).S3Key;
+    const bundle = join(out, `asset.${key.replace(/\.zip$/, '')}`);
+    const page = await readFile(join(bundle, 'console', 'index.html'), 'utf8');
+    const script = /<script type="module" crossorigin src="\.\/(assets\/[\w.-]+\.js)"/.exec(page)?.[1];
+    assert.ok(script, 'the page loads its script from the bundle');
+    assert.ok((await readFile(join(bundle, 'console', script), 'utf8')).length > 1000);
+  });
+
+  for (const name of FUNCTION_NAMES)
+    it(`loads the ${name} bundle with exactly its template env, and it exports a handler`, async () => {
+      const stack = new SynthesizedStack(template);
+      const fn = stack.resources[stack.functionId(name)]!;
+      const key = (fn.Properties!.Code as { S3Key: string }).S3Key;
+      const bundle = join(out, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+      const env = { ...stack.functionEnv(name), AWS_REGION: REGION };
+      const probe = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
+        env,
+        timeout: 60_000,
+      });
+      assert.equal(stdout.trim(), 'function');
+    });
 });

@@ -68,18 +68,19 @@ describe('the runlater CLI against the dev server', () => {
           'true',
           '--notify',
           receiver.url,
-          '--json',
+          '-o',
+          'json',
         ],
         env,
       );
       assert.equal(made.code, 0, made.stderr);
       const worker = JSON.parse(String(made.stdout));
       assert.match(worker.webhookSecret, /^whsec_/);
-      const run = await runlater(['jobs', 'run', 'hooked', '--wait', '--json'], env);
+      const run = await runlater(['jobs', 'run', 'hooked', '--wait', '-o', 'json'], env);
       assert.equal(run.code, 0, run.stderr);
       const job = JSON.parse(String(run.stdout));
       const deliveries = await waitFor('the delivery', async () => {
-        const shown = await runlater(['jobs', 'deliveries', job.id, '--json'], env);
+        const shown = await runlater(['jobs', 'deliveries', job.id, '-o', 'json'], env);
         const list = JSON.parse(String(shown.stdout));
         return list[0]?.status === 'delivered' ? list : undefined;
       });
@@ -126,9 +127,12 @@ describe('the runlater CLI against the dev server', () => {
       env,
     );
     assert.equal(sh.code, 0, sh.stderr);
+    // Piped: one tab-separated row per worker, no header.
     const list = await runlater(['workers', 'list'], env);
-    assert.match(String(list.stdout), /^NAME\s+IMAGE/m);
-    assert.match(String(list.stdout), /^cat\s+runlater-test\/busybox\s+cat/m);
+    assert.match(String(list.stdout), /^cat\trunlater-test\/busybox\tcat\t/m);
+    assert.doesNotMatch(String(list.stdout), /NAME/);
+    const json = await runlater(['workers', 'list', '-o', 'json'], env);
+    assert.deepEqual(JSON.parse(String(json.stdout)), (await server.api('GET', '/v1/workers')).body);
   });
 
   it("jobs run --wait streams the output byte for byte and exits with the job's exit code", async () => {
@@ -161,7 +165,7 @@ describe('the runlater CLI against the dev server', () => {
     const id = String(run.stdout).trim();
     assert.match(id, /^[0-9a-z]{26}$/);
     await server.waitForFinal(id);
-    const status = await runlater(['jobs', 'status', id, '--json'], env);
+    const status = await runlater(['jobs', 'status', id, '-o', 'json'], env);
     assert.equal(JSON.parse(String(status.stdout)).exitCode, 7);
     const list = await runlater(['jobs', 'list', '--worker', 'sh', '--status', 'failed'], env);
     assert.match(String(list.stdout), new RegExp(`^${id}\\s+sh\\s+failed\\s+1\\s+7`, 'm'));
@@ -194,7 +198,7 @@ describe('the runlater CLI against the dev server', () => {
     try {
       await writeFile(join(dir, 'token'), `${server.token}\n`);
       const port = new URL(server.url).port;
-      const res = await runlater(['jobs', 'list', '--json'], {
+      const res = await runlater(['jobs', 'list', '-o', 'json'], {
         HOME: home,
         PORT: port,
         RUNLATER_DATA_DIR: dir,

@@ -99,7 +99,10 @@ export function fakeEcsSubject(): TaskLauncherSubject {
     return { tasks: found, failures: missing.map((arn) => ({ arn, reason: 'MISSING' })) };
   });
 
-  const config = { cluster: CLUSTER, subnets: ['subnet-a'], securityGroups: ['sg-1'], assignPublicIp: false };
+  const config = {
+    cluster: CLUSTER,
+    network: { subnets: ['subnet-a'], securityGroups: ['sg-1'], assignPublicIp: false },
+  };
   const client = new ECSClient({ region: 'eu-west-1', credentials });
   return {
     launcher: new EcsTaskLauncher(client, new MemoryStdinStore(), config),

@@ -3,6 +3,8 @@ import {
   type CloudWatchLogsClient,
   type OutputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ThrottledError, ValidationError } from '../../core/errors.ts';
 import type { LogQuery, LogReader } from '../../core/ports.ts';
 import type { LogLine } from '../../core/schemas.ts';
 import { LOG_STREAM_PREFIX } from '../ecs/EcsTaskDefinitions.ts';
@@ -10,6 +12,13 @@ import { JOB_CONTAINER_NAME } from '../ecs/taskStateChange.ts';
 
 /** GetLogEvents can answer empty pages that still carry a new token; this many in a row are read through. */
 const MAX_EMPTY_PAGES = 10;
+
+/**
+ * GetLogEvents allows 25 requests a second per account: a throttled read is tried again after
+ * these waits (ms, with jitter), then answered 429 with Retry-After. Well within API Gateway's 30 s.
+ */
+export const THROTTLE_BACKOFF_MS = [200, 400, 800, 1600];
+export const RETRY_AFTER_SECONDS = 2;
 
 /**
  * The shim's mark on each line (RUNLATER_LOG_TAGS): awslogs gives a container one stream for
@@ -36,6 +45,7 @@ export class CloudWatchLogReader implements LogReader {
   constructor(
     private readonly logs: CloudWatchLogsClient,
     private readonly logGroupName: string,
+    private readonly wait: (ms: number) => Promise<unknown> = sleep,
   ) {}
 
   async read(query: LogQuery): Promise<{ lines: LogLine[]; nextCursor: string }> {
@@ -44,7 +54,7 @@ export class CloudWatchLogReader implements LogReader {
     for (let empty = 0; empty < MAX_EMPTY_PAGES;) {
       let page;
       try {
-        page = await this.logs.send(
+        page = await this.page(
           new GetLogEventsCommand({
             logGroupName: this.logGroupName,
             logStreamName: jobStreamName(query.taskId),
@@ -56,6 +66,9 @@ export class CloudWatchLogReader implements LogReader {
       } catch (err) {
         // The stream appears with the first line: until then there is nothing to read.
         if ((err as Error).name === 'ResourceNotFoundException') return { lines, nextCursor: token ?? '' };
+        // The cursor is the user's input: a token CloudWatch does not take is theirs to fix.
+        if ((err as Error).name === 'InvalidParameterException' && token === query.cursor && token)
+          throw new ValidationError("cursor is not one this job's logs gave out", 'cursor', { cause: err });
         throw err;
       }
       for (const event of page.events ?? []) {
@@ -71,6 +84,32 @@ export class CloudWatchLogReader implements LogReader {
     }
     return { lines, nextCursor: token ?? '' };
   }
+
+  private async page(command: GetLogEventsCommand) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.logs.send(command);
+      } catch (err) {
+        if (!isThrottling(err)) throw err;
+        const backoff = THROTTLE_BACKOFF_MS[attempt];
+        if (backoff === undefined) {
+          const throttled = new ThrottledError('CloudWatch Logs is throttling reads: try again shortly', {
+            cause: err,
+          });
+          throttled.retryAfterSeconds = RETRY_AFTER_SECONDS;
+          throw throttled;
+        }
+        await this.wait(backoff / 2 + Math.random() * (backoff / 2));
+      }
+    }
+  }
+}
+
+function isThrottling(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    /Throttl|TooManyRequests|RequestLimitExceeded/.test(e.name ?? '') || e.$metadata?.httpStatusCode === 429
+  );
 }
 
 /**

@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import {
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   type ECSClient,
   type LogConfiguration,
@@ -23,9 +27,22 @@ export const LOG_STREAM_PREFIX = 'runlater';
  */
 export const LOG_TAGS_ENV = { name: 'RUNLATER_LOG_TAGS', value: '1' } as const;
 
-export function familyFor(worker: string): string {
-  return `runlater-${worker}`;
+/** Without a stack's prefix (tests, direct use). The stack sets `<stack name>_`: see RunLater.ts. */
+export const DEFAULT_FAMILY_PREFIX = 'runlater-';
+
+/**
+ * A worker's task definition family. The prefix scopes it to one stack: two stacks in one account
+ * and region never run each other's task definitions, and IAM names only this stack's families.
+ */
+export function familyFor(worker: string, prefix = DEFAULT_FAMILY_PREFIX): string {
+  return `${prefix}${worker}`;
 }
+
+/**
+ * Marks a revision with a digest of everything it was registered with (worker and deploy
+ * settings): a revision whose mark differs from what the code would register now is stale.
+ */
+export const CONFIG_TAG = 'runlater:config';
 
 export interface EcsTaskDefinitionsConfig {
   executionRoleArn: string;
@@ -33,6 +50,8 @@ export interface EcsTaskDefinitionsConfig {
   shimImage: string;
   logGroupName: string;
   region: string;
+  /** Default DEFAULT_FAMILY_PREFIX. */
+  familyPrefix?: string;
 }
 
 /**
@@ -50,13 +69,90 @@ export class EcsTaskDefinitions {
     private readonly imageCommand: (image: string) => Promise<ImageCommand>,
   ) {}
 
-  /** The WorkerHook for AWS: registers the worker's task definition before the worker is stored. */
+  /** Revisions found current in this process, by family: `worker revision/config digest`. */
+  private readonly current = new Map<string, string>();
+
+  /**
+   * The WorkerHook for AWS: registers the worker's task definition before the worker is stored,
+   * then deregisters the family's older revisions.
+   */
   register = async (worker: Worker): Promise<void> => {
-    await this.ecs.send(new RegisterTaskDefinitionCommand(await this.input(worker)));
+    const input = await this.input(worker);
+    try {
+      await this.registerInput(input, worker);
+    } catch (err) {
+      // ECS refuses what the worker asked for (an image name it cannot parse, a role it cannot
+      // use): the user's input, so a 400 with ECS's words, never a 500.
+      const name = (err as Error).name;
+      if (name === 'ClientException' || name === 'InvalidParameterException')
+        throw new ValidationError(
+          `ECS refused the worker's task definition: ${(err as Error).message}`,
+          undefined,
+          {
+            cause: err,
+          },
+        );
+      throw err;
+    }
+  };
+
+  /**
+   * Before a launch: a deploy that changed the shim image, the execution role, the job log group
+   * or the task definition's shape left the worker's registered revision stale. It is registered
+   * anew with the worker's registered command (the image is not asked again), and the stale
+   * revision deregistered, so the job runs with this deploy's settings.
+   */
+  ensureCurrent = async (worker: Worker): Promise<void> => {
+    const family = this.family(worker.name);
+    const seen = this.current.get(family);
+    if (seen?.startsWith(`${worker.revision}/`)) return;
+    const { taskDefinition, tags } = await this.ecs
+      .send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }))
+      // None registered (deregistered by hand): register one as on create.
+      .catch((err: Error) => {
+        if (err.name !== 'ClientException') throw err;
+        return { taskDefinition: undefined, tags: undefined };
+      });
+    const registered = taskDefinition?.containerDefinitions?.find((c) => c.name === JOB_CONTAINER_NAME);
+    const argv = registered?.entryPoint?.slice(SHIM_ENTRYPOINT.length);
+    const wanted = await this.input({
+      ...worker,
+      ...(argv?.length ? { command: worker.command ?? argv } : {}),
+    });
+    const digest = tagValue(wanted, CONFIG_TAG);
+    if (tags?.find((t) => t.key === CONFIG_TAG)?.value !== digest) await this.registerInput(wanted, worker);
+    this.current.set(family, `${worker.revision}/${digest}`);
   };
 
   async input(worker: Worker): Promise<RegisterTaskDefinitionCommandInput> {
     const argv = worker.command ?? (await this.lookUp(worker.image));
+    const input = this.definition(worker, argv);
+    return { ...input, tags: [...input.tags!, { key: CONFIG_TAG, value: digestOf(input) }] };
+  }
+
+  private family(worker: string): string {
+    return familyFor(worker, this.config.familyPrefix);
+  }
+
+  private async registerInput(input: RegisterTaskDefinitionCommandInput, worker: Worker): Promise<void> {
+    const out = await this.ecs.send(new RegisterTaskDefinitionCommand(input));
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    this.current.set(input.family!, `${worker.revision}/${tagValue(input, CONFIG_TAG)}`);
+    if (arn) await this.deregisterAllBut(input.family!, arn);
+  }
+
+  /** Old revisions would still run if named: only the newest stays ACTIVE. */
+  private async deregisterAllBut(family: string, keep: string): Promise<void> {
+    // familyPrefix matches longer families too (`x_a` and `x_ab`): compare the family exactly.
+    const { taskDefinitionArns = [] } = await this.ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', maxResults: 100 }),
+    );
+    for (const arn of taskDefinitionArns)
+      if (arn !== keep && arn.split('/').pop()!.replace(/:\d+$/, '') === family)
+        await this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+  }
+
+  private definition(worker: Worker, argv: string[]): RegisterTaskDefinitionCommandInput {
     const awslogs: LogConfiguration = {
       logDriver: 'awslogs',
       options: {
@@ -69,7 +165,7 @@ export class EcsTaskDefinitions {
       },
     };
     return {
-      family: familyFor(worker.name),
+      family: this.family(worker.name),
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: String(worker.cpu),
@@ -117,4 +213,12 @@ export class EcsTaskDefinitions {
       );
     }
   }
+}
+
+function tagValue(input: RegisterTaskDefinitionCommandInput, key: string): string | undefined {
+  return input.tags?.find((t) => t.key === key)?.value;
+}
+
+function digestOf(input: RegisterTaskDefinitionCommandInput): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 32);
 }

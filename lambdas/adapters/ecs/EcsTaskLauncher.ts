@@ -9,7 +9,7 @@ import {
 import { RetryLaterError } from '../../core/errors.ts';
 import type { StdinStore, TaskDescription, TaskLauncher, TaskSpec } from '../../core/ports.ts';
 import { envPairs } from '../../core/schemas.ts';
-import { startedByFor } from '../../core/taskSpec.ts';
+import { containerEnvironment, startedByFor } from '../../core/taskSpec.ts';
 import {
   ecsPhases,
   INIT_CONTAINER_NAME,
@@ -24,10 +24,19 @@ export const MAX_OVERRIDE_CHARS = 8192;
 
 export interface EcsTaskLauncherConfig {
   cluster: string;
-  subnets: string[];
-  securityGroups: string[];
-  assignPublicIp: boolean;
+  /** Only a launcher that starts tasks needs these; stopping and describing need the cluster alone. */
+  network?: { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
+  /** Default DEFAULT_FAMILY_PREFIX. */
+  familyPrefix?: string;
+  /** Runs before each RunTask: brings the worker's task definition up to this deploy's settings. */
+  beforeLaunch?: (worker: TaskSpec['worker']) => Promise<void>;
 }
+
+/**
+ * ECS drops task definition and override env entries whose value is empty, where `docker run`
+ * sets them empty: the shim sets the names listed here, so both modes give the program the same env.
+ */
+export const EMPTY_ENV_NAME = 'RUNLATER_EMPTY_ENV';
 
 /**
  * One Fargate task per job attempt, with RunTask's clientToken as the attempt's idempotency key.
@@ -38,11 +47,17 @@ export interface EcsTaskLauncherConfig {
 export class EcsTaskLauncher implements TaskLauncher {
   constructor(
     private readonly ecs: ECSClient,
-    private readonly stdin: StdinStore,
+    /** Only a launcher that starts tasks needs it (large stdin goes to the task through S3). */
+    private readonly stdin: StdinStore | undefined,
     private readonly config: EcsTaskLauncherConfig,
   ) {}
 
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
+    try {
+      await this.config.beforeLaunch?.(spec.worker);
+    } catch (err) {
+      throw classify(err);
+    }
     const input = await this.runTaskInput(spec);
     let answer;
     try {
@@ -62,21 +77,34 @@ export class EcsTaskLauncher implements TaskLauncher {
 
   /** The RunTask input for an attempt, its overrides within ECS's limit. */
   async runTaskInput(spec: TaskSpec): Promise<RunTaskCommandInput> {
-    const jobEnv = envPairs(spec.env);
+    const { network } = this.config;
+    const stdin = this.stdin;
+    if (!network || !stdin) throw new Error('this launcher was built to stop tasks only, not to start them');
+    const empty = Object.entries(containerEnvironment(spec))
+      .filter(([, value]) => value === '')
+      .map(([name]) => name);
+    const jobEnv = [
+      ...envPairs(spec.env),
+      ...(empty.length ? [{ name: EMPTY_ENV_NAME, value: empty.join(',') }] : []),
+    ];
     let initEnv: KeyValuePair[] =
       'inlineBase64' in spec.stdin
         ? [{ name: 'RUNLATER_STDIN_B64', value: spec.stdin.inlineBase64 }]
-        : [{ name: 'RUNLATER_STDIN_URL', value: await this.stdin.url(spec.stdin.blobKey) }];
+        : [{ name: 'RUNLATER_STDIN_URL', value: await stdin.url(spec.stdin.blobKey) }];
+    // The init container refuses stdin bytes with another digest (lambdas/shim/init.sh).
+    const digest: KeyValuePair[] = spec.stdin.sha256
+      ? [{ name: 'RUNLATER_STDIN_SHA256', value: spec.stdin.sha256 }]
+      : [];
     const overrides = () => ({
       containerOverrides: [
-        { name: INIT_CONTAINER_NAME, environment: initEnv },
+        { name: INIT_CONTAINER_NAME, environment: [...initEnv, ...digest] },
         { name: JOB_CONTAINER_NAME, environment: jobEnv },
       ],
     });
     if (JSON.stringify(overrides()).length > MAX_OVERRIDE_CHARS && 'inlineBase64' in spec.stdin) {
       // Inline stdin and a large env together do not fit: the stdin goes through S3 instead.
-      const key = await this.stdin.put(spec.jobId, Buffer.from(spec.stdin.inlineBase64, 'base64'));
-      initEnv = [{ name: 'RUNLATER_STDIN_URL', value: await this.stdin.url(key) }];
+      const key = await stdin.put(spec.jobId, Buffer.from(spec.stdin.inlineBase64, 'base64'));
+      initEnv = [{ name: 'RUNLATER_STDIN_URL', value: await stdin.url(key) }];
     }
     const size = JSON.stringify(overrides()).length;
     if (size > MAX_OVERRIDE_CHARS)
@@ -85,16 +113,16 @@ export class EcsTaskLauncher implements TaskLauncher {
       );
     return {
       cluster: this.config.cluster,
-      taskDefinition: familyFor(spec.worker.name),
+      taskDefinition: familyFor(spec.worker.name, this.config.familyPrefix),
       launchType: 'FARGATE',
       count: 1,
       clientToken: spec.clientToken,
       startedBy: startedByFor(spec.jobId, spec.attempt),
       networkConfiguration: {
         awsvpcConfiguration: {
-          subnets: this.config.subnets,
-          securityGroups: this.config.securityGroups,
-          assignPublicIp: this.config.assignPublicIp ? 'ENABLED' : 'DISABLED',
+          subnets: network.subnets,
+          securityGroups: network.securityGroups,
+          assignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED',
         },
       },
       overrides: overrides(),

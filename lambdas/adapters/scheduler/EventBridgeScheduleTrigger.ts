@@ -7,6 +7,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { ValidationError } from '../../core/errors.ts';
 import type { ScheduleTrigger } from '../../core/ports.ts';
 import type { Schedule } from '../../core/schemas.ts';
 
@@ -52,10 +53,24 @@ export class EventBridgeScheduleTrigger implements ScheduleTrigger {
       },
     };
     try {
-      await this.client.send(new CreateScheduleCommand(input));
+      try {
+        await this.client.send(new CreateScheduleCommand(input));
+      } catch (err) {
+        if (!(err instanceof ConflictException) && (err as Error).name !== 'ConflictException') throw err;
+        await this.client.send(new UpdateScheduleCommand(input));
+      }
     } catch (err) {
-      if (!(err instanceof ConflictException) && (err as Error).name !== 'ConflictException') throw err;
-      await this.client.send(new UpdateScheduleCommand(input));
+      // What the Scheduler refuses here is what the user wrote (an expression or time zone it does
+      // not take): a 400 with its words, never a 500.
+      if ((err as Error).name === 'ValidationException')
+        throw new ValidationError(
+          `EventBridge Scheduler refused the schedule: ${(err as Error).message}`,
+          'expression',
+          {
+            cause: err,
+          },
+        );
+      throw err;
     }
   }
 

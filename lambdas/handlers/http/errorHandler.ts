@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { toErrorBody, RunlaterError } from '../../core/errors.ts';
+import { toErrorBody, RunlaterError, ThrottledError } from '../../core/errors.ts';
 import { json } from './responses.ts';
 import type { ApiEvent, ApiResult } from './types.ts';
 
@@ -47,6 +47,11 @@ export function errorHandler(logger: Logger): MiddlewareObj<ApiEvent, ApiResult>
       const { status, body } = toErrorBody(err);
       if (status >= 500) logger.error('request failed', { error: err as Error, path: request.event.rawPath });
       request.response = json(status, body);
+      if (err instanceof ThrottledError && err.retryAfterSeconds)
+        request.response.headers = {
+          ...request.response.headers,
+          'retry-after': String(err.retryAfterSeconds),
+        };
     },
   };
 }
