@@ -35,7 +35,8 @@ export function grantLeastPrivilege(
   // The dispatcher moves inline stdin to S3 when the overrides would not fit, and signs the
   // URLs the init container fetches with (a presigned URL carries its signer's permission).
   s3(['s3:PutObject'], api, scheduleFire, dispatcher);
-  s3(['s3:GetObject'], dispatcher);
+  // The API copies a job's stdin for a re-run (CopyObject reads the source and writes the copy).
+  s3(['s3:GetObject'], dispatcher, api);
   s3(['s3:DeleteObject'], api);
 
   const scheduleArn = stack.formatArn({
@@ -150,5 +151,6 @@ export function grantLeastPrivilege(
       resources: [stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' })],
     }),
   );
-  runlater.jobLogGroup.grant(api, 'logs:GetLogEvents');
+  // Deleting a job deletes its output stream.
+  runlater.jobLogGroup.grant(api, 'logs:GetLogEvents', 'logs:DeleteLogStream');
 }

@@ -1,4 +1,4 @@
-import { ACTIVE_STATUSES, isFinal, JobStatus } from './jobStatus.ts';
+import { ACTIVE_STATUSES, FINAL_STATUSES, isFinal, JobStatus } from './jobStatus.ts';
 import type {
   Clock,
   JobCondition,
@@ -57,6 +57,7 @@ export interface JobStateMachineDeps {
  *               ▲                       │ recordTask              │
  *               └──────── requeue ◄─────┴─────────────────────────┤
  *   finish: queued | starting (no task) | starting/running ─► succeeded | failed | timed_out | cancelled
+ *   final ─linkRerun─► final (records a re-run);  final ─remove─► gone
  * ```
  */
 export class JobStateMachine {
@@ -228,6 +229,26 @@ export class JobStateMachine {
         attempts,
       },
     );
+  }
+
+  /**
+   * Records on a finished job that `rerunId` re-runs it (the new job carries `rerunOf`). Not a
+   * change of state: precondition a final status. Links past the last 100 are dropped, oldest
+   * first, to keep the item small.
+   */
+  linkRerun(job: StoredJob, rerunId: string): Promise<StoredJob> {
+    const reruns = [...(job.reruns ?? []), rerunId].slice(-100);
+    return this.write('linkRerun', job, { status: FINAL_STATUSES }, { reruns, updatedAt: this.now() });
+  }
+
+  /**
+   * Deletes a finished job's record (its stdin and output are the caller's to delete first, so a
+   * crash half way leaves the job to be deleted again). Precondition: a final status — a job
+   * that may still hold a task is never deleted under it.
+   */
+  async remove(job: StoredJob): Promise<void> {
+    await this.deps.jobs.remove(job.id, FINAL_STATUSES);
+    await this.notify('remove', job.status, job);
   }
 
   private async write(

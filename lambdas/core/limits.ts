@@ -26,6 +26,12 @@ export const LIMITS = {
   listLimitMax: 200,
   logLimitDefault: 1000,
   logLimitMax: 10000,
+  /**
+   * Jobs one purge call deletes at most: each costs a few deletes (item, stdin, an output stream
+   * per attempt; CloudWatch allows DeleteLogStream at ~15 a second), and the call must end well
+   * within API Gateway's 30 s.
+   */
+  purgeLimitMax: 100,
 } as const;
 
 export const DEFAULT_CPU = 256;

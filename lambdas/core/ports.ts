@@ -61,6 +61,11 @@ export interface IdempotencyClaim {
 export interface JobStore {
   /** Throws ConflictError when the id exists. */
   create(job: StoredJob): Promise<void>;
+  /**
+   * Deletes the job only if its stored status is one of `statuses`. Throws TransitionConflictError
+   * carrying the current job otherwise (NotFoundError if there is none).
+   */
+  remove(id: string, statuses: readonly JobStatus[]): Promise<void>;
   get(id: string): Promise<StoredJob | undefined>;
   /** Newest first unless `oldestFirst`. `cursor` is opaque and comes from the previous page. */
   list(query: JobQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }>;
@@ -91,6 +96,12 @@ export interface DispatchQueue {
 export interface StdinStore {
   /** Stores the bytes and returns the key to find them by. */
   put(jobId: string, bytes: Uint8Array): Promise<string>;
+  /**
+   * Copies the bytes under `fromKey` for another job and returns their new key (a re-run keeps
+   * its own copy, so deleting either job leaves the other whole). Throws GoneError when the
+   * bytes are gone (removed by retention).
+   */
+  copy(fromKey: string, toJobId: string): Promise<string>;
   /** A URL the shim can fetch the bytes from (https, http or file). */
   url(key: string): Promise<string>;
   delete(key: string): Promise<void>;
@@ -199,7 +210,9 @@ export type JobTransition =
   | 'markRunning'
   | 'requeue'
   | 'requestCancel'
-  | 'finish';
+  | 'finish'
+  | 'linkRerun'
+  | 'remove';
 
 export interface JobTransitionEvent {
   transition: JobTransition;
@@ -237,6 +250,8 @@ export interface LogQuery {
 export interface LogReader {
   /** Lines in order, and the cursor to continue from (following: call again with it). */
   read(query: LogQuery): Promise<{ lines: LogLine[]; nextCursor: string }>;
+  /** Deletes the output of one finished attempt's task; output already gone is no error. */
+  deleteOutput(task: { jobId: string; attempt: number; taskId: string }): Promise<void>;
 }
 
 export interface Clock {

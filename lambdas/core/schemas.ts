@@ -342,9 +342,72 @@ export const Job = z
         'Why the job is not running yet: a delay, a retry and its cause, or a task the infrastructure cannot start now; null otherwise',
     }),
     attempts: z.array(Attempt),
+    rerunOf: z.string().optional().meta({ description: 'The job this one re-runs' }),
+    reruns: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Jobs that re-run this one, oldest first (the last 100)' }),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;
+
+export const RerunJobRequest = z
+  .strictObject({
+    env: JobEnv.optional().meta({
+      description: "Variables to set over the original job's env (the others are kept)",
+    }),
+    timeoutSeconds: TimeoutSeconds.optional(),
+    retry: RetryPolicy.optional(),
+    delaySeconds: CreateJobRequest.shape.delaySeconds,
+    runAt: CreateJobRequest.shape.runAt,
+  })
+  .refine((r) => !(r.delaySeconds !== undefined && r.runAt !== undefined), {
+    message: 'give delaySeconds or runAt, not both',
+    path: ['runAt'],
+  })
+  .meta({
+    id: 'RerunJobRequest',
+    description: "Overrides for the new job; anything not given is the original job's",
+    examples: [{ env: { MODE: 'verbose' } }],
+  });
+export type RerunJobRequest = z.infer<typeof RerunJobRequest>;
+
+const FinalStatus = z.enum(['succeeded', 'failed', 'timed_out', 'cancelled']);
+
+export const PurgeJobsRequest = z
+  .strictObject({
+    worker: WorkerName.optional().meta({ description: "Only this worker's jobs" }),
+    status: FinalStatus.optional().meta({
+      description: 'Only jobs that ended so (default: any final status)',
+    }),
+    olderThanSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 86400)
+      .default(0)
+      .meta({ description: 'Only jobs that finished at least this long ago' }),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.purgeLimitMax)
+      .default(LIMITS.purgeLimitMax)
+      .meta({ description: 'Delete at most this many jobs in this call' }),
+  })
+  .meta({
+    id: 'PurgeJobsRequest',
+    examples: [{ worker: 'thumbnailer', status: 'succeeded', olderThanSeconds: 86400 }],
+  });
+export type PurgeJobsRequest = z.infer<typeof PurgeJobsRequest>;
+
+export const PurgeResult = z
+  .object({
+    deleted: z.number().int().meta({ description: 'Jobs deleted by this call' }),
+    more: z.boolean().meta({ description: 'true when more jobs may match: call again' }),
+  })
+  .meta({ id: 'PurgeResult' });
+export type PurgeResult = z.infer<typeof PurgeResult>;
 
 export const ListJobsQuery = z.strictObject({
   worker: WorkerName.optional(),

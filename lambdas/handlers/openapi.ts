@@ -15,6 +15,7 @@ const ERRORS = {
   403: 'The token lacks the scope',
   404: 'No such resource',
   409: 'Conflicts with the current state',
+  410: 'What the request needs is gone for good (removed by retention)',
   413: 'The body (or the stdin in it) is too large',
   415: 'The body is not sent as application/json',
   503: 'A service behind the API (the job runner) refused for now; try again',

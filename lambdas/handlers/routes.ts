@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobAdmin } from '../core/JobAdmin.ts';
 import { JobService } from '../core/JobService.ts';
 import {
   CreateJobRequest,
@@ -11,6 +12,9 @@ import {
   ListJobsQuery,
   LogsPage,
   LogsQuery,
+  PurgeJobsRequest,
+  PurgeResult,
+  RerunJobRequest,
   Schedule,
   UpdateWorkerRequest,
   Worker,
@@ -51,6 +55,7 @@ const ok = <S extends z.ZodType>(description: string, schema: S) => ({ descripti
 export function buildRoutes(runtime: Runtime): Route[] {
   const workers = new WorkerService(runtime.workers, runtime.clock, runtime.onWorkerChanged);
   const jobs = new JobService(runtime);
+  const admin = new JobAdmin(runtime);
   const tokens = new TokenService(runtime.tokens, runtime.clock);
   const schedules = new ScheduleService({ ...runtime, trigger: runtime.scheduleTrigger, jobs });
   const routes: Route[] = [
@@ -204,6 +209,55 @@ export function buildRoutes(runtime: Runtime): Route[] {
       responses: { 202: ok('Cancelled, or marked to be stopped', Job) },
       errors: [404, 409, 503],
       handler: async ({ params }) => json(202, await jobs.cancel(params.id)),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/jobs/{id}/rerun',
+      operationId: 'rerunJob',
+      tag: 'Jobs',
+      summary:
+        'Queue a finished job again as a new job: same worker, stdin, env and settings, with optional overrides. Its stdin must still exist: 410 once retention removed it',
+      scope: Scope.Jobs,
+      params: JobIdParams,
+      body: RerunJobRequest,
+      responses: {
+        202: {
+          ...ok('The new job, queued; its rerunOf names the original', Job),
+          headers: { location: LOCATION },
+        },
+      },
+      errors: [404, 409, 410],
+      handler: async ({ params, body }) => {
+        const job = await admin.rerun(params.id, body);
+        return json(202, job, { location: `/v1/jobs/${job.id}` });
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/jobs/{id}',
+      operationId: 'deleteJob',
+      tag: 'Jobs',
+      summary: 'Delete a finished job with its stdin and output (409 while it is queued or runs)',
+      scope: Scope.Jobs,
+      params: JobIdParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: [404, 409],
+      handler: async ({ params }) => {
+        await admin.delete(params.id);
+        return noContent();
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/jobs/purge',
+      operationId: 'purgeJobs',
+      tag: 'Jobs',
+      summary:
+        'Delete finished jobs by worker, status and age, at most `limit` a call; call again while `more`',
+      scope: Scope.Jobs,
+      body: PurgeJobsRequest,
+      responses: { 200: ok('How many jobs were deleted', PurgeResult) },
+      handler: async ({ body }) => json(200, await admin.purge(body)),
     }),
     route({
       method: 'POST',

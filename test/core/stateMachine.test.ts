@@ -33,7 +33,11 @@ describe('the job state machine: one place for every transition and every end', 
       onAttemptEnded: (job) => void attemptsEnded.push(`${job.id}.${job.attempt}`),
       onFinished: (job) => void finished.push(job),
     };
-    const deps = { ...h, observer, logs: { read: async () => ({ lines: [], nextCursor: '' }) } };
+    const deps = {
+      ...h,
+      observer,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    };
     jobsApi = new JobService(deps);
     dispatcher = new Dispatcher(deps);
     recorder = new TaskStatusRecorder(deps);

@@ -1,6 +1,6 @@
 import { DynamoJobStore } from '../../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoWorkerStore } from '../../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
-import { RetryLaterError } from '../../lambdas/core/errors.ts';
+import { GoneError, RetryLaterError } from '../../lambdas/core/errors.ts';
 import type {
   Clock,
   DispatchMessage,
@@ -49,6 +49,12 @@ export class MemoryStdinStore implements StdinStore {
   async put(jobId: string, bytes: Uint8Array) {
     this.blobs.set(jobId, bytes);
     return jobId;
+  }
+  async copy(fromKey: string, toJobId: string) {
+    const bytes = this.blobs.get(fromKey);
+    if (!bytes) throw new GoneError(`no stdin under ${fromKey}`);
+    this.blobs.set(toJobId, bytes);
+    return toJobId;
   }
   async url(key: string) {
     return `memory://${key}`;

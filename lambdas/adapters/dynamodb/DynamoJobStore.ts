@@ -11,7 +11,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, TransitionConflictError, ValidationError } from '../../core/errors.ts';
-import { isFinal } from '../../core/jobStatus.ts';
+import { isFinal, type JobStatus } from '../../core/jobStatus.ts';
 import type { IdempotencyClaim, JobCondition, JobQuery, JobStore, StoredJob } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
 import { JOB_INDEX } from './tables.ts';
@@ -49,6 +49,31 @@ export class DynamoJobStore implements JobStore {
     } catch (err) {
       if (isConditionFailed(err)) throw new ConflictError(`job ${job.id} already exists`);
       throw err;
+    }
+  }
+
+  async remove(id: string, allowed: readonly JobStatus[]): Promise<void> {
+    const values: Record<string, unknown> = { ':job': 'job' };
+    const statuses = allowed.map((s, i) => {
+      values[`:c${i}`] = s;
+      return `:c${i}`;
+    });
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { id },
+          // Only a job (never an idempotency claim sharing the table) in one of the given states.
+          ConditionExpression: `#kind = :job AND #status IN (${statuses.join(', ')})`,
+          ExpressionAttributeNames: { '#kind': 'kind', '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      const current = await this.get(id);
+      if (!current) throw new NotFoundError(`job ${id} does not exist`);
+      throw new TransitionConflictError(`job ${id} is ${current.status}`, current);
     }
   }
 

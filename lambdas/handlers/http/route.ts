@@ -56,7 +56,7 @@ export interface RouteSpec<
    * Errors the route itself can answer besides bad input (400) and the token checks (401, 403);
    * 503 where it calls the job runner (Docker, ECS) during the request.
    */
-  errors?: (404 | 409 | 413 | 503)[];
+  errors?: (404 | 409 | 410 | 413 | 503)[];
   handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<ApiResult>;
 }
 
