@@ -14,6 +14,9 @@ export type UpdateWorkerInput = z.input<typeof schemas.UpdateWorkerRequest>;
 export type CreateJobInput = z.input<typeof schemas.CreateJobRequest>;
 export type CreateScheduleInput = z.input<typeof schemas.CreateScheduleRequest>;
 export type RetryPolicyInput = z.input<typeof schemas.RetryPolicy>;
+export type RerunJobInput = z.input<typeof schemas.RerunJobRequest>;
+export type PurgeJobsInput = z.input<typeof schemas.PurgeJobsRequest>;
+export type PurgeResult = z.output<typeof schemas.PurgeResult>;
 
 export interface ListJobsQuery {
   worker?: string;
@@ -210,6 +213,27 @@ export class RunlaterClient {
   /** @example await client.cancelJob(id) // a queued job never starts; a running one is stopped */
   cancelJob(id: string): Promise<Job> {
     return this.request('POST', `/v1/jobs/${enc(id)}/cancel`);
+  }
+
+  /**
+   * Queues a finished job again as a new job (same worker, stdin, env and settings; `env` given
+   * here is set over the original's). @example const again = await client.rerunJob(id, { env: { MODE: 'verbose' } })
+   */
+  rerunJob(id: string, overrides: RerunJobInput = {}): Promise<Job> {
+    return this.request('POST', `/v1/jobs/${enc(id)}/rerun`, { body: overrides });
+  }
+
+  /** Deletes a finished job with its stdin and output. @example await client.deleteJob(id) */
+  async deleteJob(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/jobs/${enc(id)}`);
+  }
+
+  /**
+   * Deletes finished jobs, at most `limit` a call; call again while `more`.
+   * @example const { deleted, more } = await client.purgeJobs({ worker: 'resize', olderThanSeconds: 86400 })
+   */
+  purgeJobs(query: PurgeJobsInput = {}): Promise<PurgeResult> {
+    return this.request('POST', '/v1/jobs/purge', { body: query });
   }
 
   /** One page of output. @example const page = await client.getLogs(id, { stream: 'stderr' }) */

@@ -12,6 +12,7 @@ import {
 } from './options.ts';
 import { emit, examples, outputOption, printJob, printJobs, say, writeLine, type Format } from './output.ts';
 import { cancelText, runJob, waitJob } from './run.ts';
+import { registerJobAdmin } from './jobAdmin.ts';
 
 const STATUSES: JobStatus[] = [
   'queued',
@@ -200,6 +201,8 @@ export function registerJobs(program: Command, connect: Connect): void {
       const job: Job = await (await connect()).cancelJob(id);
       emit(opts.output, job, () => say(opts.output, cancelText(job)));
     });
+
+  registerJobAdmin(jobs, connect);
 }
 
 interface LogsOpts {
