@@ -8,7 +8,9 @@ import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoSchedule
 import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
 import { DynamoWorkerStore } from '../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
 import { DockerTaskLauncher } from '../lambdas/adapters/docker/DockerTaskLauncher.ts';
+import { FileSecretStore } from '../lambdas/adapters/local/FileSecretStore.ts';
 import { FileStdinStore } from '../lambdas/adapters/local/FileStdinStore.ts';
+import { LocalCredentials } from '../lambdas/adapters/local/LocalCredentials.ts';
 import { LocalLogReader } from '../lambdas/adapters/local/LocalLogReader.ts';
 import { LIMITS } from '../lambdas/core/limits.ts';
 import { systemClock } from '../lambdas/core/ports.ts';
@@ -96,9 +98,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
   const stdin = new FileStdinStore(join(dataDir, 'stdin'));
   const schedules = new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules);
+  const secrets = new FileSecretStore(join(dataDir, 'secrets'));
   const launcher = new DockerTaskLauncher({
     dataDir,
     stdinStore: stdin,
+    credentials: new LocalCredentials({ secrets }),
     onTaskEvent: (update) => handlers.taskStatus(update),
   });
   const queue = new LocalQueue({
@@ -139,6 +143,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     clock: systemClock,
     schedules,
     scheduleTrigger,
+    secrets,
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
   // Launches run as a sliding window over the queue; a record that fails comes back after a short,

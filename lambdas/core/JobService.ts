@@ -60,6 +60,10 @@ export class JobService {
 
     const worker = await workers.get(input.worker);
     if (!worker) throw new ValidationError(`worker "${input.worker}" does not exist`, 'worker');
+    // A secret's name is the worker's to fill: a job's plain env may not stand in for it.
+    const clash = Object.keys(input.env ?? {}).find((k) => Object.hasOwn(worker.secrets ?? {}, k));
+    if (clash)
+      throw new ValidationError(`env: ${clash} is a secret of worker "${worker.name}"`, `env.${clash}`);
 
     const bytes =
       input.stdinBase64 !== undefined

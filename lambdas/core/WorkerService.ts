@@ -75,6 +75,8 @@ function toWorker(
     retry: input.retry ?? DEFAULT_RETRY,
     ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
     ...(input.pidsLimit ? { pidsLimit: input.pidsLimit } : {}),
+    ...(input.secrets && Object.keys(input.secrets).length > 0 ? { secrets: input.secrets } : {}),
+    ...(input.registryCredentials ? { registryCredentials: input.registryCredentials } : {}),
     ...meta,
   };
 }

@@ -276,3 +276,21 @@ export interface ScheduleTrigger {
   apply(schedule: Schedule): Promise<void>;
   remove(name: string): Promise<void>;
 }
+
+/** A kept secret as listed: never its value. */
+export interface SecretInfo {
+  name: string;
+  updatedAt: string;
+}
+
+/**
+ * Secrets kept by runlater itself (on one machine; on AWS they live in Secrets Manager or SSM
+ * Parameter Store and the task definition names them). Values go in and to the job's container,
+ * never back out through the API.
+ */
+export interface SecretStore {
+  set(name: string, value: string): Promise<void>;
+  list(): Promise<SecretInfo[]>;
+  /** Returns false when there was no such secret. */
+  delete(name: string): Promise<boolean>;
+}

@@ -20,20 +20,26 @@ export const WorkerName = z
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+function EnvName() {
+  return (
+    z
+      .string()
+      .regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*')
+      .refine((k) => !k.startsWith('RUNLATER_'), {
+        message: 'env names starting with RUNLATER_ are reserved',
+      })
+      // As keys of a JavaScript object these two are not plain data: `__proto__` would be
+      // dropped silently and `constructor` cannot be stored, so both are refused by name.
+      .refine((k) => k !== '__proto__' && k !== 'constructor', {
+        message: 'env names "__proto__" and "constructor" are not supported',
+      })
+  );
+}
+
 function envSchema(maxChars: number, maxVars: number) {
   return z
     .record(
-      z
-        .string()
-        .regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*')
-        .refine((k) => !k.startsWith('RUNLATER_'), {
-          message: 'env names starting with RUNLATER_ are reserved',
-        })
-        // As keys of a JavaScript object these two are not plain data: `__proto__` would be
-        // dropped silently and `constructor` cannot be stored, so both are refused by name.
-        .refine((k) => k !== '__proto__' && k !== 'constructor', {
-          message: 'env names "__proto__" and "constructor" are not supported',
-        }),
+      EnvName(),
       // A process's environment is NUL-terminated C strings: a NUL could never reach the job.
       z
         .string()
@@ -149,26 +155,68 @@ const PidsLimit = z
     description: `Local mode: the most processes the job's container may run at once (default ${DEFAULT_PIDS_LIMIT})`,
   });
 
-export const CreateWorkerRequest = z
-  .strictObject({
-    name: WorkerName,
-    image: Image,
-    command: Command.optional(),
-    env: WorkerEnv.optional(),
-    cpu: Cpu.optional().meta({ description: 'Fargate CPU units (256 = 0.25 vCPU)' }),
-    memory: z.number().int().min(512).max(122880).optional().meta({ description: 'Memory in MiB' }),
-    timeoutSeconds: TimeoutSeconds.optional(),
-    retry: RetryPolicy.optional(),
-    taskRoleArn: TaskRoleArn.optional(),
-    pidsLimit: PidsLimit.optional(),
+/** Local secret names: safe as file names, and what `runlater secrets set NAME` takes. */
+export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * On AWS a reference is the ARN of a Secrets Manager secret (optionally with ECS's
+ * `:json-key:version-stage:version-id` suffix) or of an SSM parameter, named under `runlater/`:
+ * the task execution role may read only those.
+ */
+export const AWS_SECRET_ARN =
+  /^arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:\d{12}:secret:runlater\/[\w/+=.@-]{1,400}(?::[^:\s]*:[^:\s]*:[^:\s]*)?|ssm:[a-z0-9-]+:\d{12}:parameter\/runlater\/[\w/.-]{1,400})$/;
+
+export const SecretReference = z
+  .string()
+  .max(2048)
+  .refine((r) => SECRET_NAME.test(r) || AWS_SECRET_ARN.test(r), {
+    message:
+      'must name a local secret (1-128 of A-Z a-z 0-9 _ . -) or, on AWS, be the ARN of a Secrets Manager secret or SSM parameter named under runlater/',
   })
   .meta({
-    id: 'CreateWorkerRequest',
-    examples: [{ name: 'thumbnailer', image: 'busybox:1.36', command: ['sh', '-c', 'wc -c'], memory: 1024 }],
+    description:
+      'Locally: the name of a secret set with `runlater secrets set NAME`. On AWS: the ARN of a Secrets Manager secret or SSM parameter whose name starts with runlater/',
+    example: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:runlater/db-password-AbCdEf',
   });
+
+export const WorkerSecrets = z
+  .record(EnvName(), SecretReference)
+  .refine((s) => Object.keys(s).length <= 50, { message: 'at most 50 secrets' })
+  .meta({
+    description:
+      "Env variables whose values are secrets, {NAME: reference}: the value is put in the job's container at start and is never stored or shown by runlater",
+    maxProperties: 50,
+  });
+
+const NoSecretEnvClash = (r: { env?: Record<string, string>; secrets?: Record<string, string> }) =>
+  !Object.keys(r.secrets ?? {}).some((k) => Object.hasOwn(r.env ?? {}, k));
+
+const WorkerFields = z.strictObject({
+  name: WorkerName,
+  image: Image,
+  command: Command.optional(),
+  env: WorkerEnv.optional(),
+  cpu: Cpu.optional().meta({ description: 'Fargate CPU units (256 = 0.25 vCPU)' }),
+  memory: z.number().int().min(512).max(122880).optional().meta({ description: 'Memory in MiB' }),
+  timeoutSeconds: TimeoutSeconds.optional(),
+  retry: RetryPolicy.optional(),
+  taskRoleArn: TaskRoleArn.optional(),
+  pidsLimit: PidsLimit.optional(),
+  secrets: WorkerSecrets.optional(),
+  registryCredentials: SecretReference.optional().meta({
+    description:
+      'Credentials for a private registry, as a secret holding {"username","password"} JSON (on AWS: a Secrets Manager ARN under runlater/, used as the task definition\'s repositoryCredentials). Locally, without it, pulls use ~/.docker/config.json',
+  }),
+});
+
+const NO_CLASH = { message: 'a name cannot be both in env and in secrets', path: ['secrets'] };
+
+export const CreateWorkerRequest = WorkerFields.refine(NoSecretEnvClash, NO_CLASH).meta({
+  id: 'CreateWorkerRequest',
+  examples: [{ name: 'thumbnailer', image: 'busybox:1.36', command: ['sh', '-c', 'wc -c'], memory: 1024 }],
+});
 export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequest>;
 
-export const UpdateWorkerRequest = CreateWorkerRequest.omit({ name: true }).meta({
+export const UpdateWorkerRequest = WorkerFields.omit({ name: true }).refine(NoSecretEnvClash, NO_CLASH).meta({
   id: 'UpdateWorkerRequest',
 });
 export type UpdateWorkerRequest = z.infer<typeof UpdateWorkerRequest>;
@@ -185,6 +233,11 @@ export const Worker = z
     retry: RetryPolicy,
     taskRoleArn: z.string().optional(),
     pidsLimit: z.number().int().optional(),
+    secrets: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Names and references, never values' }),
+    registryCredentials: z.string().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     revision: z.number().int().meta({ description: 'Incremented on every update' }),
@@ -489,6 +542,30 @@ export type TokenInfo = z.infer<typeof TokenInfo>;
 export const CreatedToken = TokenInfo.extend({
   token: z.string().meta({ description: 'The bearer token. Shown once: only its hash is kept' }),
 }).meta({ id: 'CreatedToken' });
+
+export const SecretNameParams = z.object({
+  name: z
+    .string()
+    .regex(SECRET_NAME, 'must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit')
+    .meta({ description: 'Name of the secret, as workers reference it', example: 'db-password' }),
+});
+
+export const SetSecretRequest = z
+  .strictObject({
+    value: z
+      .string()
+      .min(1)
+      .max(65536)
+      .refine((v) => !v.includes('\0'), { message: 'a secret reaches the job as env: it cannot contain NUL' })
+      .meta({
+        description: 'The secret value: kept, put in the env of jobs that name it, never shown again',
+      }),
+  })
+  .meta({ id: 'SetSecretRequest' });
+
+export const SecretInfo = z
+  .object({ name: z.string(), updatedAt: z.iso.datetime() })
+  .meta({ id: 'SecretInfo', description: 'A kept secret: its name, never its value' });
 
 export const ErrorSchema = z
   .object({

@@ -27,6 +27,10 @@ const TAGS: { name: Tag; description: string }[] = [
   { name: 'Jobs', description: 'Queue, read, follow and cancel jobs' },
   { name: 'Schedules', description: 'Recurring jobs' },
   { name: 'Tokens', description: 'API tokens (admin)' },
+  {
+    name: 'Secrets',
+    description: 'Secrets kept by runlater dev (admin); on AWS, Secrets Manager and SSM keep them',
+  },
 ];
 
 const errorResponse = (description: string) => ({

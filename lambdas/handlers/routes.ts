@@ -16,6 +16,9 @@ import {
   PurgeResult,
   RerunJobRequest,
   Schedule,
+  SecretInfo,
+  SecretNameParams,
+  SetSecretRequest,
   UpdateWorkerRequest,
   Worker,
 } from '../core/schemas.ts';
@@ -24,6 +27,8 @@ import { TokenService } from '../core/TokenService.ts';
 import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
 import { IdempotencyHeaders, JobIdParams, NameParams, TokenIdParams } from './http/params.ts';
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { SecretStore } from '../core/ports.ts';
 import { json, noContent } from './http/responses.ts';
 import { route, type Route } from './http/route.ts';
 import { openApiDocument } from './openapi.ts';
@@ -40,6 +45,7 @@ export const JobList = z
   .meta({ id: 'JobList' });
 export const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
 export const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
+export const SecretList = z.object({ secrets: z.array(SecretInfo) }).meta({ id: 'SecretList' });
 export const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 
 /** Routes anyone may call; every other route needs a bearer token (API Gateway attaches the authorizer to them). */
@@ -58,6 +64,13 @@ export function buildRoutes(runtime: Runtime): Route[] {
   const admin = new JobAdmin(runtime);
   const tokens = new TokenService(runtime.tokens, runtime.clock);
   const schedules = new ScheduleService({ ...runtime, trigger: runtime.scheduleTrigger, jobs });
+  const secrets = (): SecretStore => {
+    if (!runtime.secrets)
+      throw new ConflictError(
+        'this runlater keeps no secrets itself: on AWS, keep them in Secrets Manager or SSM Parameter Store under runlater/ and name their ARNs in the worker',
+      );
+    return runtime.secrets;
+  };
   const routes: Route[] = [
     route({
       method: 'GET',
@@ -366,6 +379,49 @@ export function buildRoutes(runtime: Runtime): Route[] {
       errors: [404],
       handler: async ({ params }) => {
         await tokens.revoke(params.id);
+        return noContent();
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/v1/secrets/{name}',
+      operationId: 'setSecret',
+      tag: 'Secrets',
+      summary: 'Set a secret (runlater dev): workers name it in `secrets`; its value is never shown again',
+      scope: Scope.Admin,
+      params: SecretNameParams,
+      body: SetSecretRequest,
+      responses: { 204: { description: 'Set' } },
+      errors: [409, 413],
+      handler: async ({ params, body }) => {
+        await secrets().set(params.name, body.value);
+        return noContent();
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/secrets',
+      operationId: 'listSecrets',
+      tag: 'Secrets',
+      summary: 'List secrets by name (never their values)',
+      scope: Scope.Admin,
+      responses: { 200: ok('Every secret, by name', SecretList) },
+      errors: [409],
+      handler: async () => json(200, { secrets: await secrets().list() }),
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/secrets/{name}',
+      operationId: 'deleteSecret',
+      tag: 'Secrets',
+      summary: 'Delete a secret (jobs that name it then fail to start)',
+      scope: Scope.Admin,
+      params: SecretNameParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: [404, 409],
+      handler: async ({ params }) => {
+        if (!(await secrets().delete(params.name)))
+          throw new NotFoundError(`secret "${params.name}" does not exist`);
         return noContent();
       },
     }),

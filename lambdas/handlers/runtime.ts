@@ -5,6 +5,7 @@ import type {
   JobStore,
   LogReader,
   ScheduleStore,
+  SecretStore,
   ScheduleTrigger,
   StdinStore,
   TaskLauncher,
@@ -29,6 +30,11 @@ export interface Runtime {
   clock: Clock;
   schedules: ScheduleStore;
   scheduleTrigger: ScheduleTrigger;
+  /**
+   * Secrets kept by runlater (one machine). Unset on AWS, where secrets live in Secrets Manager or
+   * SSM Parameter Store and workers name their ARNs.
+   */
+  secrets?: SecretStore;
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
   /**

@@ -18,7 +18,7 @@ export interface RouteInput<P, Q, B, H> {
   headers: H;
 }
 
-export type Tag = 'Service' | 'Workers' | 'Jobs' | 'Schedules' | 'Tokens';
+export type Tag = 'Service' | 'Workers' | 'Jobs' | 'Schedules' | 'Tokens' | 'Secrets';
 
 /** One status a route answers with on success, and its body (none for 204 and non-JSON answers). */
 export interface SuccessResponse {
