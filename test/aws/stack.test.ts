@@ -214,6 +214,36 @@ describe('the CDK stack', () => {
     });
   });
 
+  it('lets the task execution role read only secrets and parameters named runlater/* (worker secrets)', () => {
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { PolicyName: Match.stringLikeRegexp('^RunLaterTaskExecutionRole') },
+      }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]);
+    const resourceOf = (action: string) =>
+      JSON.stringify(statements.filter((s) => s.Action === action).map((s) => s.Resource));
+    assert.match(resourceOf('secretsmanager:GetSecretValue'), /:secretsmanager:.*:secret:runlater\/\*"/);
+    assert.match(resourceOf('ssm:GetParameters'), /:ssm:.*:parameter\/runlater\/\*"/);
+    // Nowhere else, and never on every secret.
+    const all = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    assert.equal(all.match(/secretsmanager:GetSecretValue/g)?.length, 1);
+    assert.doesNotMatch(all, /"secretsmanager:\*"|"ssm:\*"/);
+  });
+
+  it("lets the API read the account's ECR images (what an image runs, for workers without a command)", () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^RunLaterApi'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':repository/*'])]) }),
+          }),
+        ]),
+      },
+    });
+  });
+
   it('gives job tasks no role: a job has no AWS permissions of its own', () => {
     const roles = template.findResources('AWS::IAM::Role');
     const taskRoles = Object.values(roles).filter((r) =>
