@@ -333,6 +333,25 @@ export class RunlaterClient {
     return this.request('POST', '/v1/tokens', { body: { name, scopes } });
   }
 
+  /**
+   * Sets a secret kept by runlater dev (admin); workers name it in `secrets`. The value is never
+   * returned. @example await client.setSecret('db-password', process.env.DB_PASSWORD!)
+   */
+  async setSecret(name: string, value: string): Promise<void> {
+    await this.request('PUT', `/v1/secrets/${enc(name)}`, { body: { value } });
+  }
+
+  /** Names and times only. @example const names = (await client.listSecrets()).map((s) => s.name) */
+  async listSecrets(): Promise<{ name: string; updatedAt: string }[]> {
+    return (await this.request<{ secrets: { name: string; updatedAt: string }[] }>('GET', '/v1/secrets'))
+      .secrets;
+  }
+
+  /** @example await client.deleteSecret('db-password') */
+  async deleteSecret(name: string): Promise<void> {
+    await this.request('DELETE', `/v1/secrets/${enc(name)}`);
+  }
+
   /** @example const tokens = await client.listTokens() */
   async listTokens(): Promise<TokenInfo[]> {
     return (await this.request<{ tokens: TokenInfo[] }>('GET', '/v1/tokens')).tokens;

@@ -13,6 +13,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 function runlater(
   args: string[],
   env: Record<string, string>,
+  input = '',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/runlater.mjs', ...args], {
@@ -29,7 +30,7 @@ function runlater(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end();
+    child.stdin.end(input);
   });
 }
 
@@ -90,5 +91,30 @@ describe('runlater jobs rerun, delete and purge', () => {
     assert.equal(purge.code, 0, purge.stderr);
     assert.deepEqual(JSON.parse(purge.stdout), { deleted: before, more: false });
     assert.deepEqual((await server.api('GET', '/v1/jobs?worker=greet')).body.jobs, []);
+  });
+
+  it('secrets set reads the value from stdin; list shows names only; the job gets it', async () => {
+    const value = `v-${Math.random().toString(36).slice(2)}`;
+    const set = await runlater(['secrets', 'set', 'cli-secret'], env, `${value}\n`);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, 'secret cli-secret set\n');
+    const list = await runlater(['secrets', 'list', '--json'], env);
+    assert.deepEqual(
+      JSON.parse(list.stdout).secrets.map((s: { name: string }) => s.name),
+      ['cli-secret'],
+    );
+    assert.ok(!list.stdout.includes(value));
+    await server.api('POST', '/v1/workers', {
+      name: 'has-secret',
+      image: 'runlater-test/busybox',
+      command: ['sh', '-c', '[ "$S" = "$EXPECTED_LENGTH" ] || echo "length ${#S}"'],
+      secrets: { S: 'cli-secret' },
+    });
+    const job = await runlater(['jobs', 'run', 'has-secret', '--wait'], env);
+    assert.equal(job.code, 0, job.stderr);
+    assert.equal(job.stdout, `length ${value.length}\n`, 'the value arrived without its newline');
+    const del = await runlater(['secrets', 'delete', 'cli-secret'], env);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal((await runlater(['secrets', 'delete', 'cli-secret'], env)).code, 1);
   });
 });
