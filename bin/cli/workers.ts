@@ -13,6 +13,8 @@ interface WorkerOpts {
   maxAttempts?: number;
   backoff?: ReturnType<typeof backoff>;
   taskRole?: string;
+  secret?: Record<string, string>;
+  registryCredentials?: string;
   output: Format;
 }
 
@@ -35,6 +37,15 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       backoff,
     )
     .option('--task-role <arn>', "AWS only: an IAM role named runlater-job-* for the jobs' code")
+    .option(
+      '--secret <NAME=REFERENCE>',
+      'env NAME from a secret: a name set with `secrets set` locally, an ARN under runlater/ on AWS (repeatable; replaces all secrets)',
+      collectEnv,
+    )
+    .option(
+      '--registry-credentials <reference>',
+      'secret holding {"username","password"} for a private registry (an ARN under runlater/ on AWS)',
+    )
     .addOption(outputOption());
 }
 
@@ -51,6 +62,8 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
   const env = pick(opts.env, base?.env);
   const merged = retry && base ? { ...base.retry, ...retry } : (retry ?? base?.retry);
   const taskRoleArn = pick(opts.taskRole, base?.taskRoleArn);
+  const secrets = pick(opts.secret, base?.secrets);
+  const registryCredentials = pick(opts.registryCredentials, base?.registryCredentials);
   return {
     image,
     ...(command ? { command } : {}),
@@ -60,6 +73,8 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(merged ? { retry: merged } : {}),
     ...(taskRoleArn ? { taskRoleArn } : {}),
+    ...(secrets ? { secrets } : {}),
+    ...(registryCredentials ? { registryCredentials } : {}),
   };
 }
 

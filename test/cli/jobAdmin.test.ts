@@ -104,12 +104,29 @@ describe('runlater jobs rerun, delete and purge', () => {
       ['cli-secret'],
     );
     assert.ok(!list.stdout.includes(value));
-    await server.api('POST', '/v1/workers', {
-      name: 'has-secret',
-      image: 'runlater-test/busybox',
-      command: ['sh', '-c', '[ "$S" = "$EXPECTED_LENGTH" ] || echo "length ${#S}"'],
-      secrets: { S: 'cli-secret' },
-    });
+    const made = await runlater(
+      [
+        'workers',
+        'create',
+        'has-secret',
+        '--image',
+        'runlater-test/busybox',
+        '--command',
+        'sh',
+        '--command',
+        '-c',
+        '--command',
+        'echo "length ${#S}"',
+        '--secret',
+        'S=cli-secret',
+      ],
+      env,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    // An update that does not mention secrets keeps them.
+    const updated = await runlater(['workers', 'update', 'has-secret', '--timeout', '60'], env);
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.deepEqual((await server.api('GET', '/v1/workers/has-secret')).body.secrets, { S: 'cli-secret' });
     const job = await runlater(['jobs', 'run', 'has-secret', '--wait'], env);
     assert.equal(job.code, 0, job.stderr);
     assert.equal(job.stdout, `length ${value.length}\n`, 'the value arrived without its newline');
