@@ -84,7 +84,12 @@ export function openApiDocument(routes: Route[], serverUrl = '/'): Record<string
           }
         : {}),
       ...(r.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } }
+        ? {
+            requestBody: {
+              required: !r.bodyOptional,
+              content: { 'application/json': { schema: r.body } },
+            },
+          }
         : {}),
       responses: responses as ZodOpenApiOperationObject['responses'],
     };

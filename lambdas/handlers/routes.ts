@@ -233,6 +233,7 @@ export function buildRoutes(runtime: Runtime): Route[] {
       scope: Scope.Jobs,
       params: JobIdParams,
       body: RerunJobRequest,
+      bodyOptional: true,
       responses: {
         202: {
           ...ok('The new job, queued; its rerunOf names the original', Job),
@@ -269,6 +270,7 @@ export function buildRoutes(runtime: Runtime): Route[] {
         'Delete finished jobs by worker, status and age, at most `limit` a call; call again while `more`',
       scope: Scope.Jobs,
       body: PurgeJobsRequest,
+      bodyOptional: true,
       responses: { 200: ok('How many jobs were deleted', PurgeResult) },
       handler: async ({ body }) => json(200, await admin.purge(body)),
     }),

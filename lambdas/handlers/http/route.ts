@@ -49,6 +49,8 @@ export interface RouteSpec<
   query?: Q;
   /** A JSON body; routes without one ignore any body sent. */
   body?: B;
+  /** The body may be left out (no body at all reads as `{}`): for bodies of optional overrides. */
+  bodyOptional?: true;
   /** Header schema: lower-case names (Node and API Gateway both hand them over lower-cased). */
   headers?: H;
   responses: Record<number, SuccessResponse>;
@@ -91,7 +93,8 @@ export function serve(r: Route): (event: ApiEvent) => Promise<ApiResult> {
     const params = r.params ? parseInput(r.params, pathParams(event), 'path') : {};
     const query = r.query ? parseInput(r.query, event.queryStringParameters ?? {}, 'query') : {};
     const headers = r.headers ? parseInput(r.headers, lowerCaseHeaders(event), 'header') : {};
-    const body = r.body ? parseInput(r.body, jsonRequestBody(event)) : undefined;
+    const empty = r.bodyOptional && (event.body === undefined || event.body === null || event.body === '');
+    const body = r.body ? parseInput(r.body, empty ? {} : jsonRequestBody(event)) : undefined;
     return r.handler({ params, query, body, headers });
   };
 }
