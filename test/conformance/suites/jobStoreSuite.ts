@@ -166,6 +166,22 @@ export function jobStoreConformance(name: string, open: () => Promise<JobStoreSu
       );
     });
 
+    it('removes a job only in an allowed status, reporting it as it is otherwise, and an unknown id as not found', async () => {
+      const running = job({ status: JobStatus.Running, attempt: 1 });
+      await store.create(running);
+      await assert.rejects(store.remove(running.id, [JobStatus.Succeeded]), (err: unknown) => {
+        assert.ok(err instanceof TransitionConflictError);
+        assert.equal((err.current as StoredJob).status, JobStatus.Running);
+        return true;
+      });
+      assert.ok(await store.get(running.id), 'still there');
+      const done = job({ status: JobStatus.Succeeded });
+      await store.create(done);
+      await store.remove(done.id, [JobStatus.Succeeded, JobStatus.Failed]);
+      assert.equal(await store.get(done.id), undefined);
+      await assert.rejects(store.remove(done.id, [JobStatus.Succeeded]), NotFoundError);
+    });
+
     it('gives an idempotency key to the first claim only, and tells later ones what it was', async () => {
       const key = `conf-key-${++n}`;
       assert.equal(await store.claimIdempotencyKey(key, { jobId: 'j1', requestHash: 'h1' }), undefined);
