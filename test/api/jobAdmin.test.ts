@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { access, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { outputDirFor } from '../../lambdas/adapters/local/outputFormat.ts';
 import { Job, PurgeResult } from '../../lambdas/core/schemas.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { bytesOf, readAllLogs, startTestServer, type TestServer } from '../support/testServer.ts';
@@ -133,7 +134,7 @@ describe('finished jobs can be re-run, deleted and purged', () => {
     it('removes a finished job with its stdin and output; then it is 404', async () => {
       const job = await server.waitForFinal((await queue({ worker: 'echo', stdin: 'y'.repeat(10_000) })).id);
       const taskId = job.attempts[0]!.taskId!;
-      const logFile = join(server.dataDir, 'logs', `${taskId}.jsonl`);
+      const logFile = outputDirFor(server.dataDir, taskId);
       const stdinFile = join(server.dataDir, 'stdin', job.id);
       assert.ok(await exists(logFile), 'the output is on disk before');
       assert.ok(await exists(stdinFile), 'the stdin is on disk before');
