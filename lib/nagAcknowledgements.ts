@@ -107,11 +107,6 @@ export function acknowledgeNagFindings(
     'Workers name their parameters at run time; the task may read only parameters named runlater/*',
   );
   ack(
-    api.role!,
-    `AwsSolutions-IAM5[Resource::${arn('ecr', 'repository/*')}]`,
-    "Workers name any of the account's ECR images: the API reads what an image runs when the worker gives no command",
-  );
-  ack(
     runlater.stdinBucket,
     'AwsSolutions-S1',
     "Objects live at most 10 days, are written only by runlater's functions and read only through presigned URLs; use CloudTrail data events for an audit trail",

@@ -190,7 +190,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const job = await containerDefinition(worker);
     const launcher = new EcsTaskLauncher(
       new ECSClient({ region: 'eu-west-1' }),
-      { put: async () => '', url: async () => '', delete: async () => {} },
+      { put: async () => '', copy: async () => '', url: async () => '', delete: async () => {} },
       {
         cluster: 'c',
         network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false },
