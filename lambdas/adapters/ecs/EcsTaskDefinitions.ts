@@ -125,8 +125,9 @@ export class EcsTaskDefinitions {
   };
 
   async input(worker: Worker): Promise<RegisterTaskDefinitionCommandInput> {
-    const secrets = awsSecrets(worker);
-    const repositoryCredentials = awsRegistryCredentials(worker);
+    // Refused before any registry lookup: a bad reference is the request's fault.
+    awsSecrets(worker);
+    awsRegistryCredentials(worker);
     const argv = worker.command ?? (await this.lookUp(worker.image));
     const input = this.definition(worker, argv);
     return { ...input, tags: [...input.tags!, { key: CONFIG_TAG, value: digestOf(input) }] };
@@ -155,6 +156,8 @@ export class EcsTaskDefinitions {
   }
 
   private definition(worker: Worker, argv: string[]): RegisterTaskDefinitionCommandInput {
+    const secrets = awsSecrets(worker);
+    const repositoryCredentials = awsRegistryCredentials(worker);
     const awslogs: LogConfiguration = {
       logDriver: 'awslogs',
       options: {
