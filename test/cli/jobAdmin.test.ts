@@ -64,14 +64,14 @@ describe('runlater jobs rerun, delete and purge', () => {
     assert.equal(again.code, 3, again.stderr);
     assert.equal(again.stdout, 'hi you\n');
 
-    const json = await runlater(['jobs', 'rerun', id, '--json'], env);
+    const json = await runlater(['jobs', 'rerun', id, '-o', 'json'], env);
     assert.equal(json.code, 0, json.stderr);
     assert.equal(JSON.parse(json.stdout).rerunOf, id);
     await server.waitForFinal(JSON.parse(json.stdout).id);
   });
 
   it('delete removes a finished job, then says it does not exist (exit 1)', async () => {
-    const run = await runlater(['jobs', 'run', 'greet', '--wait', '--json'], env);
+    const run = await runlater(['jobs', 'run', 'greet', '--wait', '-o', 'json'], env);
     const id = JSON.parse(run.stdout).id;
     const del = await runlater(['jobs', 'delete', id], env);
     assert.equal(del.code, 0, del.stderr);
@@ -85,7 +85,7 @@ describe('runlater jobs rerun, delete and purge', () => {
     const before = (await server.api('GET', '/v1/jobs?worker=greet')).body.jobs.length;
     assert.ok(before > 0);
     const purge = await runlater(
-      ['jobs', 'purge', '--worker', 'greet', '--limit', '1', '--all', '--json'],
+      ['jobs', 'purge', '--worker', 'greet', '--limit', '1', '--all', '-o', 'json'],
       env,
     );
     assert.equal(purge.code, 0, purge.stderr);
@@ -98,7 +98,7 @@ describe('runlater jobs rerun, delete and purge', () => {
     const set = await runlater(['secrets', 'set', 'cli-secret'], env, `${value}\n`);
     assert.equal(set.code, 0, set.stderr);
     assert.equal(set.stdout, 'secret cli-secret set\n');
-    const list = await runlater(['secrets', 'list', '--json'], env);
+    const list = await runlater(['secrets', 'list', '-o', 'json'], env);
     assert.deepEqual(
       JSON.parse(list.stdout).secrets.map((s: { name: string }) => s.name),
       ['cli-secret'],

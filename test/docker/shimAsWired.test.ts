@@ -354,7 +354,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const unused = () => Promise.reject(new Error('not used'));
     const launcher = new EcsTaskLauncher(
       new ECSClient({ region: 'eu-west-1' }),
-      { put: unused, url: unused, delete: unused },
+      { put: unused, copy: unused, url: unused, delete: unused },
       { cluster: 'c', network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false } },
     );
     const input = await launcher.runTaskInput({
