@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, TransitionConflictError } from '../../lambdas/core/errors.ts';
+import type { JobStatus } from '../../lambdas/core/jobStatus.ts';
 import type { JobCondition, JobStore, StoredJob, WorkerStore } from '../../lambdas/core/ports.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import type { VirtualTime } from './VirtualTime.ts';
@@ -43,6 +44,15 @@ export class MemoryJobStore implements JobStore {
     const next = { ...job, ...structuredClone(patch) };
     this.jobs.set(id, next);
     return structuredClone(next);
+  }
+
+  async remove(id: string, statuses: readonly JobStatus[]): Promise<void> {
+    await this.time.sleep(this.latencyMs);
+    const job = this.jobs.get(id);
+    if (!job) throw new NotFoundError(`no job ${id}`);
+    if (!statuses.includes(job.status))
+      throw new TransitionConflictError(`job ${id} is ${job.status}`, structuredClone(job));
+    this.jobs.delete(id);
   }
 
   async claimIdempotencyKey(): Promise<undefined> {
