@@ -18,8 +18,8 @@ export function registerSecrets(program: Command, connect: Connect): void {
     .addHelpText(
       'after',
       examples(
-        'printf %s "$DB_PASSWORD" | runlater secrets set db-password',
         'runlater secrets set api-key < api-key.txt',
+        'runlater secrets set db-password -o json < db-password.txt',
       ),
     )
     .action(async (name: string, opts: { output: Format }) => {

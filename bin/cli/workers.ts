@@ -14,7 +14,7 @@ interface WorkerOpts {
   backoff?: ReturnType<typeof backoff>;
   taskRole?: string;
   secret?: Record<string, string>;
-  registryCredentials?: string;
+  registryAuth?: string;
   output: Format;
 }
 
@@ -38,12 +38,12 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
     )
     .option('--task-role <arn>', "AWS only: an IAM role named runlater-job-* for the jobs' code")
     .option(
-      '--secret <NAME=REFERENCE>',
+      '--secret <NAME=REF>',
       'env NAME from a secret: a name set with `secrets set` locally, an ARN under runlater/ on AWS (repeatable; replaces all secrets)',
       collectEnv,
     )
     .option(
-      '--registry-credentials <reference>',
+      '--registry-auth <ref>',
       'secret holding {"username","password"} for a private registry (an ARN under runlater/ on AWS)',
     )
     .addOption(outputOption());
@@ -63,7 +63,7 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
   const merged = retry && base ? { ...base.retry, ...retry } : (retry ?? base?.retry);
   const taskRoleArn = pick(opts.taskRole, base?.taskRoleArn);
   const secrets = pick(opts.secret, base?.secrets);
-  const registryCredentials = pick(opts.registryCredentials, base?.registryCredentials);
+  const registryCredentials = pick(opts.registryAuth, base?.registryCredentials);
   return {
     image,
     ...(command ? { command } : {}),
