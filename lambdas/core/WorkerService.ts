@@ -75,6 +75,8 @@ function toWorker(
     retry: input.retry ?? DEFAULT_RETRY,
     ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
     ...(input.pidsLimit ? { pidsLimit: input.pidsLimit } : {}),
+    ...(input.maxConcurrency !== undefined ? { maxConcurrency: input.maxConcurrency } : {}),
+    ...(input.priority !== undefined ? { priority: input.priority } : {}),
     ...meta,
   };
 }
