@@ -4,13 +4,15 @@ import {
   backoff,
   collect,
   collectEnv,
+  integer,
   jsonOption,
+  limitOrNone,
   positiveInt,
   retryFrom,
   UsageError,
   type Connect,
 } from './options.ts';
-import { printJson, printWorker, printWorkers } from './output.ts';
+import { printJson, printWorker, printWorkers, printWorkerStats } from './output.ts';
 
 interface WorkerOpts {
   image?: string;
@@ -22,6 +24,8 @@ interface WorkerOpts {
   maxAttempts?: number;
   backoff?: ReturnType<typeof backoff>;
   taskRole?: string;
+  maxConcurrency?: number | 'none';
+  priority?: number;
   json?: boolean;
 }
 
@@ -44,6 +48,12 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       backoff,
     )
     .option('--task-role <arn>', "AWS only: an IAM role named runlater-job-* for the jobs' code")
+    .option(
+      '--max-concurrency <n>',
+      'at most n jobs starting or running at once; the rest wait, queued (update: none lifts it)',
+      limitOrNone,
+    )
+    .option('--priority <n>', 'default priority of its jobs, -1000..1000: higher starts first', integer)
     .addOption(jsonOption());
 }
 
@@ -60,6 +70,9 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
   const env = pick(opts.env, base?.env);
   const merged = retry && base ? { ...base.retry, ...retry } : (retry ?? base?.retry);
   const taskRoleArn = pick(opts.taskRole, base?.taskRoleArn);
+  const maxConcurrency =
+    opts.maxConcurrency === 'none' ? undefined : pick(opts.maxConcurrency, base?.maxConcurrency);
+  const priority = pick(opts.priority, base?.priority);
   return {
     image,
     ...(command ? { command } : {}),
@@ -69,6 +82,8 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(merged ? { retry: merged } : {}),
     ...(taskRoleArn ? { taskRoleArn } : {}),
+    ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+    ...(priority !== undefined ? { priority } : {}),
   };
 }
 
@@ -120,6 +135,23 @@ export function registerWorkers(program: Command, connect: Connect): void {
       const worker = await (await connect()).getWorker(name);
       if (opts.json) printJson(worker);
       else printWorker(worker);
+    });
+
+  workers
+    .command('stats')
+    .description(
+      "Count a worker's jobs: queued (and held back by --max-concurrency), starting, running, finished in the last hour and day",
+    )
+    .argument('<name>')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      '\nExamples:\n  runlater workers stats thumbnailer\n  runlater workers stats thumbnailer --json',
+    )
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const stats = await (await connect()).getWorkerStats(name);
+      if (opts.json) printJson(stats);
+      else printWorkerStats(stats);
     });
 
   workers

@@ -374,6 +374,39 @@ export const Job = z
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;
 
+const FinishedCounts = z
+  .object({
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    timed_out: z.number().int(),
+    cancelled: z.number().int(),
+  })
+  .meta({ id: 'FinishedCounts', description: 'Jobs that reached each final state in the period' });
+
+export const WorkerStats = z
+  .object({
+    worker: WorkerName,
+    maxConcurrency: z.number().int().nullable().meta({ description: 'The limit; null: none' }),
+    queued: z
+      .number()
+      .int()
+      .meta({ description: 'Jobs queued, whatever they wait for (a delay, a retry, a slot)' }),
+    waitingOnConcurrency: z
+      .number()
+      .int()
+      .meta({ description: 'Of the queued jobs, those due but held back by maxConcurrency' }),
+    starting: z.number().int(),
+    running: z.number().int(),
+    slotsInUse: z
+      .number()
+      .int()
+      .meta({ description: 'Concurrency slots held by attempts starting or running' }),
+    finished: z.object({ lastHour: FinishedCounts, lastDay: FinishedCounts }),
+    at: z.iso.datetime().meta({ description: 'When the counts were read' }),
+  })
+  .meta({ id: 'WorkerStats' });
+export type WorkerStats = z.infer<typeof WorkerStats>;
+
 export const ListJobsQuery = z.strictObject({
   worker: WorkerName.optional(),
   status: JobStatusSchema.optional(),
