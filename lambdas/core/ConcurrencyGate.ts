@@ -79,15 +79,21 @@ export class ConcurrencyGate {
     return false;
   }
 
-  /** Gives the attempt's slot back (by default the job's current one), and sends the next held-back jobs on. */
+  /**
+   * Gives the attempt's slot back (by default the job's current one), and sends the next
+   * held-back jobs on. A worker with no limit holds no slots, and costs no write here: jobs held
+   * back before its limit was lifted are sent on by the update and the reconciler.
+   */
   async release(job: StoredJob, attempt = job.attempt): Promise<void> {
+    const worker = await this.deps.workers.get(job.worker);
+    if (worker?.maxConcurrency === undefined) return;
     await this.deps.slots.release(job.worker, slotHolder(job.id, attempt));
-    await this.wake(job.worker);
+    await this.wake(job.worker, worker);
   }
 
   /** Sends as many held-back jobs as there are free slots (all, bounded, when there is no limit). */
-  async wake(workerName: string): Promise<number> {
-    const worker = await this.deps.workers.get(workerName);
+  async wake(workerName: string, known?: Worker): Promise<number> {
+    const worker = known ?? (await this.deps.workers.get(workerName));
     const limit = worker?.maxConcurrency;
     const free =
       limit === undefined ? UNLIMITED_WAKE_BATCH : limit - (await this.deps.slots.holders(workerName)).length;
