@@ -53,22 +53,23 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
     tokens: 'runlater-tokens',
     schedules: 'runlater-schedules',
   };
-  for (const def of Object.values(TABLES)) {
-    const table = tableNames[def.name];
-    const backup = path ? `${path}-rebuild-${table}.json` : undefined;
-    if (backup) await resumeRebuild(client, table, backup, () => ensureTable(client, table, def));
-    await ensureTable(client, table, def, backup);
-  }
-  return {
-    endpoint,
-    client,
-    doc,
-    tableNames,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+  const close = async () => {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   };
+  try {
+    for (const def of Object.values(TABLES)) {
+      const table = tableNames[def.name];
+      const backup = path ? `${path}-rebuild-${table}.json` : undefined;
+      if (backup) await resumeRebuild(client, table, backup, () => ensureTable(client, table, def));
+      await ensureTable(client, table, def, backup);
+    }
+  } catch (err) {
+    // Nothing would close the server otherwise, and it would keep the process alive.
+    await close();
+    throw err;
+  }
+  return { endpoint, client, doc, tableNames, close };
 }
 
 /**

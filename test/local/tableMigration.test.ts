@@ -4,7 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  DescribeTableCommand,
+  waitUntilTableNotExists,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { JOB_INDEX, TABLES } from '../../lambdas/adapters/dynamodb/tables.ts';
 import { ensureTable, startEmbeddedDynamo } from '../../local/embeddedDynamo.ts';
@@ -12,6 +17,15 @@ import { ensureTable, startEmbeddedDynamo } from '../../local/embeddedDynamo.ts'
 describe('a data dir made by an older runlater dev', () => {
   const dirs: string[] = [];
   after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  /** Drops a table and waits until it is gone (dynalite, like DynamoDB, deletes in the background). */
+  async function drop(client: DynamoDBClient, table: string) {
+    await client.send(new DeleteTableCommand({ TableName: table }));
+    await waitUntilTableNotExists(
+      { client, minDelay: 1, maxDelay: 1, maxWaitTime: 30 },
+      { TableName: table },
+    );
+  }
 
   async function dataDir() {
     const dir = await mkdtemp(join(tmpdir(), 'runlater-migrate-'));
@@ -24,7 +38,7 @@ describe('a data dir made by an older runlater dev', () => {
     let dynamo = await startEmbeddedDynamo(path);
     const table = dynamo.tableNames.jobs;
     // The jobs table as an older version made it: without the byWorkerState index.
-    await dynamo.client.send(new DeleteTableCommand({ TableName: table }));
+    await drop(dynamo.client, table);
     const old = {
       ...TABLES.jobs,
       indexes: TABLES.jobs.indexes.filter((i) => i.name !== JOB_INDEX.byWorkerState),
@@ -51,7 +65,7 @@ describe('a data dir made by an older runlater dev', () => {
     const path = await dataDir();
     let dynamo = await startEmbeddedDynamo(path);
     const table = dynamo.tableNames.jobs;
-    await dynamo.client.send(new DeleteTableCommand({ TableName: table }));
+    await drop(dynamo.client, table);
     await dynamo.close();
     const backup = `${path}-rebuild-${table}.json`;
     await writeFile(backup, JSON.stringify([{ id: { S: 'saved-job' }, kind: { S: 'job' } }]));
