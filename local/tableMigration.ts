@@ -3,6 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
   BatchWriteItemCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   ScanCommand,
   waitUntilTableNotExists,
   type AttributeValue,
@@ -49,6 +50,16 @@ export async function resumeRebuild(
   ensure: () => Promise<void>,
 ): Promise<void> {
   if (!existsSync(backupFile)) return;
+  // A crash right after the drop may leave the table still being deleted: let that finish first.
+  const status = await client
+    .send(new DescribeTableCommand({ TableName: tableName }))
+    .then((out) => out.Table?.TableStatus)
+    .catch(() => undefined);
+  if (status === 'DELETING')
+    await waitUntilTableNotExists(
+      { client, minDelay: 1, maxDelay: 2, maxWaitTime: 30 },
+      { TableName: tableName },
+    );
   await ensure();
   await restore(client, tableName, backupFile);
 }
