@@ -15,8 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read JSON answers as a client would: loosely typed.
-    files: ['test/**/*.ts'],
+    // Tests and benches read JSON answers as a client would: loosely typed.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

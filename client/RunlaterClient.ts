@@ -49,6 +49,17 @@ export interface WaitOptions {
   onJob?: (job: Job) => void;
 }
 
+/** `waitForJob` ran out of time; `job` is the job as last seen, still not final. */
+export class RunlaterTimeoutError extends Error {
+  override readonly name = 'RunlaterTimeoutError';
+  constructor(
+    readonly job: Job,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An error answer of the API (or no answer: status 0, code `unreachable`). */
 export class RunlaterApiError extends Error {
   override readonly name = 'RunlaterApiError';
@@ -272,7 +283,7 @@ export class RunlaterClient {
       options.onJob?.(job);
       if (isFinalStatus(job.status)) return job;
       if (Date.now() >= deadline)
-        throw new Error(`job ${id} is still ${job.status} after ${options.timeoutMs} ms`);
+        throw new RunlaterTimeoutError(job, `job ${id} is still ${job.status} after ${options.timeoutMs} ms`);
       await sleep(Math.min(options.pollMs ?? 500, Math.max(deadline - Date.now(), 0)), signal);
       signal?.throwIfAborted();
     }

@@ -27,8 +27,18 @@ import { RunLaterDashboard } from './RunLaterDashboard.ts';
 import { acknowledgeNagFindings } from './nagAcknowledgements.ts';
 import { consoleBundlingHooks, routeConsole } from './webConsole.ts';
 import { grantLeastPrivilege } from './grants.ts';
+import { redocScriptPath } from '../lambdas/handlers/docsPage.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const apiBundlingHooks = {
+  ...consoleBundlingHooks,
+  afterBundling: (input: string, output: string) => [
+    ...consoleBundlingHooks.afterBundling(input, output),
+    // GET /docs serves Redoc's script from beside the handler (lambdas/handlers/docsPage.ts).
+    `cp "${redocScriptPath()}" "${output}/"`,
+  ],
+};
 
 export interface RunLaterProps {
   /** Run tasks in this VPC. Default: a new VPC with public subnets in two zones and no NAT gateway. */
@@ -43,6 +53,11 @@ export interface RunLaterProps {
   readonly jobRetentionDays?: number;
   /** At most this many dispatcher invocations at once (RunTask allows ~20 calls/s). Default 5. */
   readonly dispatcherConcurrency?: number;
+  /**
+   * The account's task launch rate in this region, which the dispatchers share between them
+   * (each paces RunTask at its share). Default: Fargate's 20 tasks/s after a burst of 100.
+   */
+  readonly launchQuota?: { ratePerSecond: number; burst: number };
   /**
    * ECS Container Insights on the job cluster, for the dashboard's "running tasks" graph. Its
    * metrics are billed as custom metrics while tasks run. Default: true.
@@ -287,8 +302,8 @@ export class RunLater extends Construct {
           sourceMap: true,
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          // The API function also serves the web console's files.
-          ...(name === 'api' ? { commandHooks: consoleBundlingHooks } : {}),
+          // The API function also serves the web console's files and the reference page's script.
+          ...(name === 'api' ? { commandHooks: apiBundlingHooks } : {}),
         },
       });
     };
@@ -321,6 +336,15 @@ export class RunLater extends Construct {
         maxConcurrency: props.dispatcherConcurrency ?? 5,
       }),
     );
+    // Read by lambdas/pacing/LaunchPacer.ts (launchQuotaFromEnv), which defaults to 5 dispatchers
+    // and Fargate's 20 tasks/s after a burst of 100: set only when the props differ from those.
+    const dispatcherEnv = this.functions.dispatcher;
+    if (props.dispatcherConcurrency !== undefined)
+      dispatcherEnv.addEnvironment('DISPATCHER_CONCURRENCY', String(props.dispatcherConcurrency));
+    if (props.launchQuota) {
+      dispatcherEnv.addEnvironment('LAUNCH_RATE_PER_SECOND', String(props.launchQuota.ratePerSecond));
+      dispatcherEnv.addEnvironment('LAUNCH_BURST', String(props.launchQuota.burst));
+    }
 
     new events.Rule(this, 'TaskStateChanges', {
       description: 'runlater: ECS task state changes of the job cluster → status function',

@@ -9,17 +9,22 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DispatchMessage, DispatchQueue } from '../lambdas/core/ports.ts';
 import { isConditionFailed } from '../lambdas/adapters/dynamodb/conditionalWrite.ts';
+import type { MessageVisibility } from '../lambdas/pacing/retryBackoff.ts';
+import { DueIndex } from './DueIndex.ts';
 
 export interface LocalQueueOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
-  /** Receives batches shaped as SQS events and answers with partial batch failures, like Lambda. */
+  /**
+   * Receives one message at a time shaped as an SQS event and answers with partial batch
+   * failures, like Lambda with a batch size of 1. Called up to `concurrency` times at once.
+   */
   consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   visibilityTimeoutSeconds?: number;
   /** After this many receives a message goes to the dead-letter state (kept, never delivered). */
   maxReceiveCount?: number;
-  batchSize?: number;
-  pollIntervalMs?: number;
+  /** Messages handled at once: a sliding window, each slot refilled as its message finishes. */
+  concurrency?: number;
 }
 
 interface StoredMessage {
@@ -32,132 +37,171 @@ interface StoredMessage {
   dead?: boolean;
 }
 
+/** setTimeout's longest wait; a message due later is looked at again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A queue with the SQS semantics the dispatcher relies on: delays, a visibility timeout,
- * redelivery of failed records, a dead-letter state. Written here because no SQS emulator runs on
- * one machine without Java; it keeps its messages in the embedded DynamoDB, so a restart loses none.
- * It has one consumer (this process), so messages in flight when a previous process died are made
- * visible again at start instead of waiting out their timeout.
+ * redelivery of failed records, a shorter wait on request (ChangeMessageVisibility), a
+ * dead-letter state. Written here because no SQS emulator runs on one machine without Java.
+ *
+ * Every message lives in the embedded DynamoDB, written before it counts, so a restart loses none;
+ * the table is read once, at start. In between, an in-memory index by visible time says which
+ * message is next and a single timer sleeps until it is due: an idle queue does no work however
+ * many delayed messages it holds. It has one consumer (this process), so messages in flight when
+ * a previous process died are made visible again at start instead of waiting out their timeout.
  */
-export class LocalQueue implements DispatchQueue {
+export class LocalQueue implements DispatchQueue, MessageVisibility {
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly due = new DueIndex();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private dead = 0;
   private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
-  private wakeup = false;
+  private timerAt = Infinity;
+  private pumping = false;
   private stopped = true;
   private readonly visibilityMs: number;
   private readonly maxReceiveCount: number;
-  private readonly batchSize: number;
-  private readonly pollIntervalMs: number;
+  private readonly concurrency: number;
 
   constructor(private readonly options: LocalQueueOptions) {
     this.visibilityMs = (options.visibilityTimeoutSeconds ?? 60) * 1000;
     this.maxReceiveCount = options.maxReceiveCount ?? 50;
-    this.batchSize = options.batchSize ?? 10;
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.concurrency = Math.max(1, options.concurrency ?? 10);
   }
 
   async send(message: DispatchMessage, delaySeconds: number): Promise<void> {
     const now = Date.now();
-    const item: StoredMessage = {
+    const m: StoredMessage = {
       id: randomUUID(),
       body: JSON.stringify(message),
       sentAt: now,
       visibleAt: now + Math.max(0, delaySeconds) * 1000,
       receiveCount: 0,
     };
-    await this.options.doc.send(new PutCommand({ TableName: this.options.tableName, Item: item }));
-    if (delaySeconds <= 0) this.poke();
+    await this.options.doc.send(new PutCommand({ TableName: this.options.tableName, Item: m }));
+    this.index(m);
+  }
+
+  /** Makes a message handed out under `receiptHandle` visible again after `seconds`. */
+  async retryAfter(receiptHandle: string, seconds: number): Promise<void> {
+    // Only a message being handled has a live receipt: look among those (at most `concurrency`).
+    const m = [...this.inFlight.keys()]
+      .map((id) => this.messages.get(id))
+      .find((x) => x?.receipt === receiptHandle);
+    if (!m) throw new Error('the receipt handle is no longer valid');
+    if (await this.update(m, { visibleAt: Date.now() + Math.max(0, seconds) * 1000 })) this.index(m);
   }
 
   async start(): Promise<void> {
     this.stopped = false;
-    const inFlight = (await this.scan()).filter((m) => m.receipt && !m.dead);
-    for (const m of inFlight) await this.setVisibility(m, Date.now(), m.receipt!);
-    this.schedule(0);
+    for (const m of await this.scan()) {
+      if (m.dead) {
+        this.dead++;
+        continue;
+      }
+      this.messages.set(m.id, m);
+      // In flight in a process that is gone: nobody will finish it, deliver it again now.
+      if (m.receipt) await this.update(m, { visibleAt: Date.now() });
+      this.due.set(m.id, m.visibleAt);
+    }
+    this.wake();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.polling;
+    this.timer = undefined;
+    await Promise.all(this.inFlight.values());
   }
 
   /** Counts of messages by state, for tests and `runlater dev`'s status line. */
   async depth(): Promise<{ visible: number; delayedOrInFlight: number; dead: number }> {
-    const now = Date.now();
-    const all = await this.scan();
-    return {
-      visible: all.filter((m) => !m.dead && m.visibleAt <= now).length,
-      delayedOrInFlight: all.filter((m) => !m.dead && m.visibleAt > now).length,
-      dead: all.filter((m) => m.dead).length,
-    };
+    const { due, later } = this.due.countDue(Date.now());
+    const handledUnindexed = [...this.inFlight.keys()].filter((id) => !this.due.has(id)).length;
+    return { visible: due, delayedOrInFlight: later + handledUnindexed, dead: this.dead };
   }
 
-  private poke(): void {
-    if (this.stopped) return;
-    if (this.polling) this.wakeup = true;
-    else this.schedule(0);
+  private index(m: StoredMessage): void {
+    this.messages.set(m.id, m);
+    this.due.set(m.id, m.visibleAt);
+    this.wake();
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.polling = this.pollOnce()
-        .catch((err) => console.error('local queue: poll failed:', err))
-        .finally(() => {
-          this.polling = undefined;
-          const again = this.wakeup;
-          this.wakeup = false;
-          this.schedule(again ? 0 : this.pollIntervalMs);
-        });
-    }, ms);
+  /** Fills free slots with due messages, then sleeps until the next one is due. */
+  private wake(): void {
+    if (this.stopped || this.pumping) return;
+    this.pumping = true;
+    void this.pump()
+      .catch((err) => console.error('local queue: receive failed:', err))
+      .finally(() => {
+        this.pumping = false;
+        this.arm();
+      });
   }
 
-  private async pollOnce(): Promise<void> {
-    for (let rounds = 0; rounds < 100 && !this.stopped; rounds++) {
-      const batch = await this.receive();
-      if (batch.length === 0) return;
-      const event: SQSEvent = { Records: batch.map((m) => toRecord(m, this.options.tableName)) };
-      let failed = new Set<string>();
-      try {
-        const response = await this.options.consumer(event);
-        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      } catch (err) {
-        // A consumer that throws fails the whole batch, as with Lambda.
-        console.error('local queue: consumer failed:', err);
-        failed = new Set(batch.map((m) => m.id));
-      }
-      for (const m of batch) if (!failed.has(m.id)) await this.delete(m);
-    }
-  }
-
-  private async receive(): Promise<StoredMessage[]> {
-    const now = Date.now();
-    const ready = (await this.scan())
-      .filter((m) => !m.dead && m.visibleAt <= now)
-      .sort((a, b) => a.visibleAt - b.visibleAt || a.sentAt - b.sentAt);
-    const claimed: StoredMessage[] = [];
-    for (const m of ready) {
-      if (claimed.length >= this.batchSize) break;
+  private async pump(): Promise<void> {
+    while (!this.stopped && this.inFlight.size < this.concurrency) {
+      const id = this.due.popDue(Date.now());
+      if (id === undefined) return;
+      const m = this.messages.get(id);
+      if (!m || this.inFlight.has(id)) continue;
       if (m.receiveCount >= this.maxReceiveCount) {
-        await this.update(m, { dead: true });
-        console.error(
-          `local queue: message ${m.id} moved to the dead-letter state after ${m.receiveCount} receives`,
-        );
+        if (await this.update(m, { dead: true })) {
+          this.messages.delete(id);
+          this.dead++;
+          console.error(
+            `local queue: message ${id} moved to the dead-letter state after ${m.receiveCount} receives`,
+          );
+        }
         continue;
       }
       const receipt = randomUUID();
-      if (
-        await this.update(m, {
-          visibleAt: now + this.visibilityMs,
-          receipt,
-          receiveCount: m.receiveCount + 1,
-        })
-      )
-        claimed.push({ ...m, receipt, receiveCount: m.receiveCount + 1 });
+      const visibleAt = Date.now() + this.visibilityMs;
+      if (!(await this.update(m, { visibleAt, receipt, receiveCount: m.receiveCount + 1 }))) continue;
+      // Seen again when its visibility runs out, unless it is deleted or retried sooner.
+      this.due.set(id, visibleAt);
+      // Started on the next microtask, so the message counts as in flight before its consumer runs.
+      const handling = Promise.resolve()
+        .then(() => this.handle({ ...m }))
+        .finally(() => {
+          this.inFlight.delete(id);
+          // Not deleted (failed, or its visibility ran out while it was handled): due again at its time.
+          const left = this.messages.get(id);
+          if (left && !this.due.has(id)) this.due.set(id, left.visibleAt);
+          this.wake();
+        });
+      this.inFlight.set(id, handling);
     }
-    return claimed;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.due.nextAt();
+    if (next === undefined || this.inFlight.size >= this.concurrency) return;
+    if (this.timer && this.timerAt <= next) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.wake();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, next - Date.now())),
+    );
+  }
+
+  private async handle(m: StoredMessage): Promise<void> {
+    let failed = true;
+    try {
+      const response = await this.options.consumer({ Records: [toRecord(m, this.options.tableName)] });
+      failed = (response?.batchItemFailures ?? []).some((f) => f.itemIdentifier === m.id);
+    } catch (err) {
+      // A consumer that throws fails the whole batch, as with Lambda.
+      console.error('local queue: consumer failed:', err);
+    }
+    if (!failed) await this.delete(m).catch((err) => console.error('local queue: delete failed:', err));
   }
 
   private async scan(): Promise<StoredMessage[]> {
@@ -177,7 +221,10 @@ export class LocalQueue implements DispatchQueue {
     return items;
   }
 
-  /** Conditional on the message being as we read it, so two pollers could never both claim it. */
+  /**
+   * Conditional on the message being as we last wrote it (its visibleAt), so a stale in-memory
+   * copy can never overwrite a newer state; on success the copy in memory is patched too.
+   */
   private async update(m: StoredMessage, patch: Partial<StoredMessage>): Promise<boolean> {
     const keys = Object.keys(patch);
     try {
@@ -197,15 +244,13 @@ export class LocalQueue implements DispatchQueue {
           },
         }),
       );
+      Object.assign(this.messages.get(m.id) ?? m, patch);
+      Object.assign(m, patch);
       return true;
     } catch (err) {
       if (isConditionFailed(err)) return false;
       throw err;
     }
-  }
-
-  private async setVisibility(m: StoredMessage, visibleAt: number, receipt: string): Promise<void> {
-    await this.update(m, { visibleAt, receipt });
   }
 
   private async delete(m: StoredMessage): Promise<void> {
@@ -219,8 +264,12 @@ export class LocalQueue implements DispatchQueue {
           ExpressionAttributeValues: { ':receipt': m.receipt },
         }),
       );
+      if (this.messages.get(m.id)?.receipt === m.receipt) {
+        this.messages.delete(m.id);
+        this.due.delete(m.id);
+      }
     } catch (err) {
-      // Received again by someone else after its visibility ran out: theirs to delete now.
+      // Received again after its visibility ran out: that delivery deletes it.
       if (!isConditionFailed(err)) throw err;
     }
   }

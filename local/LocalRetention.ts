@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { JOB_INDEX } from '../lambdas/adapters/dynamodb/tables.ts';
 import { outputDirFor } from '../lambdas/adapters/local/outputFormat.ts';
+import { FINAL_STATUSES } from '../lambdas/core/jobStatus.ts';
 import type { StdinStore, StoredJob } from '../lambdas/core/ports.ts';
 
 /**
@@ -18,25 +20,34 @@ export class LocalRetention {
     },
   ) {}
 
+  /**
+   * Reads only finished jobs (the status index, one query per final status), so the work is
+   * proportional to the finished jobs kept, not to every job stored: thousands of delayed jobs
+   * cost a sweep nothing.
+   */
   async sweep(now = Date.now()): Promise<number> {
     let deleted = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.doc.send(
-        new ScanCommand({
-          TableName: this.options.tableName,
-          FilterExpression: '#expiresAt < :now',
-          ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        await this.remove(item as StoredJob & { expiresAt: number });
-        deleted++;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for (const status of FINAL_STATUSES) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.options.doc.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            IndexName: JOB_INDEX.byStatus,
+            KeyConditionExpression: '#status = :status',
+            FilterExpression: '#expiresAt < :now',
+            ExpressionAttributeNames: { '#status': 'status', '#expiresAt': 'expiresAt' },
+            ExpressionAttributeValues: { ':status': status, ':now': Math.floor(now / 1000) },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          await this.remove(item as StoredJob & { expiresAt: number });
+          deleted++;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
     return deleted;
   }
 

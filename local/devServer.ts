@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoConcurrencySlots } from '../lambdas/adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoScheduleStore.ts';
@@ -16,15 +16,20 @@ import { systemClock } from '../lambdas/core/ports.ts';
 import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
 import { makeApiHandler } from '../lambdas/handlers/api.ts';
 import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
+import { withRetryBackoff } from '../lambdas/pacing/retryBackoff.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
 import { makeScheduleFireHandler } from '../lambdas/handlers/scheduleFire.ts';
 import type { Runtime } from '../lambdas/handlers/runtime.ts';
 import { makeTaskUpdateHandler } from '../lambdas/handlers/taskStatus.ts';
 import { toApiGatewayEvent } from './apiGatewayEvent.ts';
+import { makeDevLog } from './devLog.ts';
+import { DevMetrics } from './devMetrics.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
+import { instancePool } from './instancePool.ts';
 import { LocalQueue } from './LocalQueue.ts';
 import { LocalRetention } from './LocalRetention.ts';
 import { LocalScheduleTrigger } from './LocalScheduleTrigger.ts';
+import { countLaunchFailures } from './countLaunchFailures.ts';
 
 export interface DevServerOptions {
   port?: number;
@@ -35,6 +40,8 @@ export interface DevServerOptions {
   visibilityTimeoutSeconds?: number;
   /** Seconds between reconciler runs (default 60). */
   reconcileEverySeconds?: number;
+  /** One line per request and job change on stdout, as text or JSON (default: none). */
+  logFormat?: 'text' | 'json';
 }
 
 export interface DevServer {
@@ -85,7 +92,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // runtime they are part of: they reach them through these, set once the runtime exists.
   const handlers = {} as {
     taskStatus: ReturnType<typeof makeTaskUpdateHandler>;
-    dispatcher: ReturnType<typeof makeDispatcherHandler>;
+    dispatcher: (event: SQSEvent) => Promise<SQSBatchResponse>;
     scheduleFire: ReturnType<typeof makeScheduleFireHandler>;
   };
   const stdin = new FileStdinStore(join(dataDir, 'stdin'));
@@ -107,21 +114,38 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     clock: systemClock,
     fire: (event) => handlers.scheduleFire(event),
   });
+  // Observability: a log line per request and per job transition, and Prometheus metrics.
+  const log = makeDevLog(options.logFormat);
+  const store = new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, {
+    retentionSeconds: retentionSeconds(),
+  });
+  const metrics = new DevMetrics(store);
+  const counted = metrics.observer();
   const runtime: Runtime = {
-    jobs: new DynamoJobStore(dynamo.doc, dynamo.tableNames.jobs, { retentionSeconds: retentionSeconds() }),
+    jobs: store,
+    // Every transition, whoever makes it, passes the job state machine's observer.
+    observer: {
+      ...counted,
+      onTransition: async (event) => {
+        log.transition(event);
+        await counted.onTransition?.(event);
+      },
+    },
     workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
     slots: new DynamoConcurrencySlots(dynamo.doc, dynamo.tableNames.jobs),
     tokens,
     queue,
     stdin,
-    launcher,
+    launcher: countLaunchFailures(launcher, (reason) => metrics.dispatchError(reason)),
     logs: new LocalLogReader({ dataDir }),
     clock: systemClock,
     schedules,
     scheduleTrigger,
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
-  handlers.dispatcher = makeDispatcherHandler(runtime);
+  // Launches run as a sliding window over the queue; a record that fails comes back after a short,
+  // jittered backoff (as on AWS), not after the whole visibility timeout.
+  handlers.dispatcher = instancePool(() => withRetryBackoff(makeDispatcherHandler(runtime), queue));
   handlers.scheduleFire = makeScheduleFireHandler(runtime);
   const reconcileJobs = makeReconcilerHandler(runtime);
   const retention = new LocalRetention({
@@ -137,6 +161,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const apiHandler = makeApiHandler(runtime);
 
   const server = createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () =>
+      log.request({
+        method: req.method ?? '-',
+        // The path only: a query may carry a cursor or other noise, never worth a log line.
+        path: (req.url ?? '/').split('?')[0]!,
+        status: res.statusCode,
+        durationMs: Math.round(performance.now() - started),
+      }),
+    );
     handle(req, res).catch((err) => {
       console.error('dev server: request failed:', err);
       if (!res.headersSent) send(res, 500, { error: { code: 'internal', message: 'Internal error' } });
@@ -144,6 +178,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Prometheus scrapes this: the dev server's own route, next to the API's.
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+      return;
+    }
     const body = await readBody(req, LIMITS.requestBodyBytes);
     if (body === 'too-large') {
       res.setHeader('connection', 'close');

@@ -1,19 +1,18 @@
 import { Option, type Command } from 'commander';
-import { isFinalStatus, type Job, type JobStatus, type LogStream } from '../../client/RunlaterClient.ts';
+import type { Job, JobStatus, LogLine, LogsPage, LogStream } from '../../client/RunlaterClient.ts';
 import {
   backoff,
   collectEnv,
   integer,
   isoTime,
-  jsonOption,
   positiveInt,
   readStdinArg,
   retryFrom,
   wholeNumber,
   type Connect,
 } from './options.ts';
-import { printJob, printJobs, printJson, writeLine } from './output.ts';
-import { runJob } from './run.ts';
+import { emit, examples, outputOption, printJob, printJobs, say, writeLine, type Format } from './output.ts';
+import { cancelText, runJob, waitJob } from './run.ts';
 
 const STATUSES: JobStatus[] = [
   'queued',
@@ -56,7 +55,16 @@ export function registerJobs(program: Command, connect: Connect): void {
     )
     .option('--idempotency-key <key>', 'sending the same key and request again returns the same job')
     .option('--wait', 'stream the output until the job ends, and exit with its exit code')
-    .addOption(jsonOption('print the job as JSON (with --wait: the final job, no output)'))
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'echo hello | runlater jobs run echo --stdin - --wait',
+        'runlater jobs run thumbs --stdin photo.jpg --env SIZE=64 --wait > thumb.jpg',
+        'runlater jobs run thumbs --stdin photo.jpg --delay 3600 --idempotency-key upload-42',
+        'runlater jobs run echo --wait -o json          # the final job, not the output',
+      ),
+    )
     .action(async (worker: string, opts: RunOpts) => {
       const client = await connect();
       const stdin = opts.stdin !== undefined ? await readStdinArg(opts.stdin) : undefined;
@@ -74,23 +82,39 @@ export function registerJobs(program: Command, connect: Connect): void {
         },
         opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {},
       );
-      if (!opts.wait) {
-        if (opts.json) printJson(job);
-        else process.stdout.write(`${job.id}\n`);
-        return;
-      }
-      process.exitCode = await runJob(client, job, { json: Boolean(opts.json) });
+      if (!opts.wait) return emit(opts.output, job, () => say(opts.output, job.id));
+      process.exitCode = await runJob(client, job, { output: opts.output });
+    });
+
+  jobs
+    .command('wait')
+    .description("Wait until a job ends, print it, and exit with the job's exit code")
+    .argument('<id>')
+    .option('--timeout <seconds>', 'give up after this long (exit code 124); the job goes on', positiveInt)
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'runlater jobs wait 01JZ8…',
+        'runlater jobs wait "$(runlater jobs run echo --stdin data.txt)" --timeout 600 -o json',
+      ),
+    )
+    .action(async (id: string, opts: { timeout?: number; output: Format }) => {
+      process.exitCode = await waitJob(await connect(), id, opts);
     });
 
   jobs
     .command('status')
     .description('Show a job')
     .argument('<id>')
-    .addOption(jsonOption())
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater jobs status 01JZ8…', 'runlater jobs status 01JZ8… -o json | jq .status'),
+    )
+    .action(async (id: string, opts: { output: Format }) => {
       const job = await (await connect()).getJob(id);
-      if (opts.json) printJson(job);
-      else printJob(job);
+      emit(opts.output, job, () => printJob(job));
     });
 
   jobs
@@ -100,20 +124,29 @@ export function registerJobs(program: Command, connect: Connect): void {
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(STATUSES))
     .option('--limit <n>', 'at most this many', positiveInt)
     .option('--cursor <cursor>', 'continue an earlier listing')
-    .addOption(jsonOption())
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'runlater jobs list --status failed',
+        'runlater jobs list --worker thumbs --limit 5 -o json',
+        'runlater jobs list | cut -f1                  # ids: piped output is tab-separated',
+      ),
+    )
     .action(
       async (opts: {
         worker?: string;
         status?: JobStatus;
         limit?: number;
         cursor?: string;
-        json?: boolean;
+        output: Format;
       }) => {
-        const { json, ...query } = opts;
+        const { output, ...query } = opts;
         const page = await (await connect()).listJobs(query);
-        if (json) return printJson(page);
-        printJobs(page.jobs);
-        if (page.nextCursor) process.stderr.write(`more: --cursor ${page.nextCursor}\n`);
+        emit(output, page, () => {
+          printJobs(page.jobs);
+          if (page.nextCursor) process.stderr.write(`more: --cursor ${page.nextCursor}\n`);
+        });
       },
     );
 
@@ -126,39 +159,61 @@ export function registerJobs(program: Command, connect: Connect): void {
     )
     .option('--attempt <n>', 'which attempt (default: the latest; with --follow, each in turn)', positiveInt)
     .option('-f, --follow', 'keep printing new output until the job ends')
-    .action(async (id: string, opts: { stream: LogStream; attempt?: number; follow?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'runlater jobs logs 01JZ8… --stream stderr',
+        'runlater jobs logs 01JZ8… --follow',
+        'runlater jobs logs 01JZ8… -o json            # the lines with stream and time, as the API gives them',
+      ),
+    )
+    .action(async (id: string, opts: LogsOpts) => {
       const client = await connect();
       const { stream, attempt } = opts;
+      // The table format of output is the output itself, byte for byte.
+      const raw = opts.output === 'table';
       if (opts.follow) {
-        for await (const line of client.followLogs(id, { stream, attempt })) await writeLine(line);
+        for await (const line of client.followLogs(id, { stream, attempt })) {
+          if (raw) await writeLine(line);
+          // Followed, each line is printed as it comes: one JSON object a line (NDJSON), or one
+          // more item of a YAML list.
+          else if (opts.output === 'json') process.stdout.write(`${JSON.stringify(line)}\n`);
+          else emit('yaml', [line], () => undefined);
+        }
         return;
       }
-      let cursor: string | undefined;
+      const lines: LogLine[] = [];
+      let last: LogsPage | undefined;
       // What is there now, page by page; the bound only guards against a server that never ends.
       for (let pages = 0; pages < 100_000; pages++) {
-        const page = await client.getLogs(id, { stream, attempt, cursor });
-        for (const line of page.lines) await writeLine(line);
-        if (page.complete || page.lines.length === 0) return;
-        cursor = page.nextCursor;
+        const page: LogsPage = await client.getLogs(id, { stream, attempt, cursor: last?.nextCursor });
+        if (raw) for (const line of page.lines) await writeLine(line);
+        else lines.push(...page.lines);
+        last = page;
+        if (page.complete || page.lines.length === 0) break;
       }
+      // All pages as one page of the API's shape.
+      if (!raw) emit(opts.output, { ...last, lines }, () => undefined);
     });
 
   jobs
     .command('cancel')
     .description('Cancel a job: a queued one never starts, a running one is stopped')
     .argument('<id>')
-    .addOption(jsonOption())
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater jobs cancel 01JZ8…', 'runlater jobs cancel 01JZ8… -o json'))
+    .action(async (id: string, opts: { output: Format }) => {
       const job: Job = await (await connect()).cancelJob(id);
-      if (opts.json) return printJson(job);
-      const state =
-        job.status === 'cancelled'
-          ? 'cancelled'
-          : isFinalStatus(job.status)
-            ? `already ${job.status}`
-            : 'is being stopped';
-      process.stdout.write(`job ${id} ${state}\n`);
+      emit(opts.output, job, () => say(opts.output, cancelText(job)));
     });
+}
+
+interface LogsOpts {
+  stream: LogStream;
+  attempt?: number;
+  follow?: boolean;
+  output: Format;
 }
 
 interface RunOpts {
@@ -172,5 +227,5 @@ interface RunOpts {
   priority?: number;
   idempotencyKey?: string;
   wait?: boolean;
-  json?: boolean;
+  output: Format;
 }

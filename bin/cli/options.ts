@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { RetryPolicyInput, RunlaterClient } from '../../client/RunlaterClient.ts';
 
 /** Every verb gets its client through this, so the connection is resolved only when it is used. */
@@ -8,8 +8,12 @@ export type Connect = () => Promise<RunlaterClient>;
 /** A mistake in the command line found after parsing: exit 2 like commander's own. */
 export class UsageError extends Error {}
 
-/** A fresh option each time: commander keeps per-command state in its options. */
-export const jsonOption = (description = 'print JSON') => new Option('--json', description);
+/** The options every verb can read from the program. */
+export interface GlobalOpts {
+  url?: string;
+  token?: string;
+  profile?: string;
+}
 
 /** `--env NAME=VALUE`, repeatable: collects into a record, refusing anything without a name and `=`. */
 export function collectEnv(value: string, previous: Record<string, string> = {}): Record<string, string> {

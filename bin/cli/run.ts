@@ -1,51 +1,107 @@
-import { isFinalStatus, type Job, type RunlaterClient } from '../../client/RunlaterClient.ts';
-import { printJson, writeLine } from './output.ts';
+import {
+  isFinalStatus,
+  RunlaterTimeoutError,
+  type Job,
+  type RunlaterClient,
+} from '../../client/RunlaterClient.ts';
+import { emit, printJob, writeLine, type Format } from './output.ts';
+
+/** Exit code of `jobs wait --timeout` when the time ran out, as timeout(1) has it. */
+export const WAIT_TIMED_OUT = 124;
 
 /**
- * `jobs run --wait`: streams the job's output as it comes (or, with --json, prints only the final
- * job) and returns the exit code the CLI should end with: the job's own.
+ * `jobs run --wait`: streams the job's output as it comes (or, with -o json|yaml, prints only the
+ * final job) and returns the exit code the CLI should end with: the job's own.
  */
-export async function runJob(client: RunlaterClient, job: Job, options: { json: boolean }): Promise<number> {
-  const stop = new AbortController();
-  const interrupted = () => stop.abort();
-  process.once('SIGINT', interrupted);
-  let last = job;
-  const onJob = (j: Job) => {
-    // Progress is for a person watching; on a pipe or file it would only corrupt stderr.
-    if (process.stderr.isTTY && j.status !== last.status && !isFinalStatus(j.status)) {
-      process.stderr.write(`runlater: job ${j.id} ${j.status}…\n`);
-    }
-    // Why it waits (a delay, a retry and its cause): said once each time the reason changes.
-    if (process.stderr.isTTY && j.waitingReason && j.waitingReason !== last.waitingReason) {
-      process.stderr.write(`runlater: job ${j.id} waiting: ${j.waitingReason}\n`);
-    }
-    last = j;
-  };
-  if (process.stderr.isTTY) {
-    process.stderr.write(`runlater: job ${job.id} ${job.status}…\n`);
-    if (job.waitingReason) process.stderr.write(`runlater: job ${job.id} waiting: ${job.waitingReason}\n`);
-  }
+export async function runJob(client: RunlaterClient, job: Job, options: { output: Format }): Promise<number> {
+  const watch = watchJob(job);
   try {
-    if (options.json) {
-      last = await client.waitForJob(job.id, { onJob, signal: stop.signal });
+    if (options.output !== 'table') {
+      watch.last = await client.waitForJob(job.id, { onJob: watch.onJob, signal: watch.signal });
     } else {
-      for await (const line of client.followLogs(job.id, { onJob, signal: stop.signal }))
+      for await (const line of client.followLogs(job.id, { onJob: watch.onJob, signal: watch.signal }))
         await writeLine(line);
     }
   } catch (err) {
-    if (!stop.signal.aborted) throw err;
+    if (!watch.signal.aborted) throw err;
   } finally {
-    process.off('SIGINT', interrupted);
+    watch.done();
   }
-  if (stop.signal.aborted) {
-    process.stderr.write(
-      `\nrunlater: stopped waiting; job ${job.id} goes on (\`runlater jobs cancel ${job.id}\` stops it)\n`,
-    );
-    return 130;
-  }
-  const final = isFinalStatus(last.status) ? last : await client.getJob(job.id);
-  if (options.json) printJson(final);
+  if (watch.signal.aborted) return interrupted(job.id);
+  const final = isFinalStatus(watch.last.status) ? watch.last : await client.getJob(job.id);
+  if (options.output !== 'table') emit(options.output, final, () => undefined);
   return exitCodeOf(final);
+}
+
+/** `jobs wait ID`: polls until the job ends, prints it, and returns the job's exit code. */
+export async function waitJob(
+  client: RunlaterClient,
+  id: string,
+  options: { timeout?: number; output: Format },
+): Promise<number> {
+  const watch = watchJob(await client.getJob(id));
+  let final: Job;
+  try {
+    final = await client.waitForJob(id, {
+      onJob: watch.onJob,
+      signal: watch.signal,
+      ...(options.timeout !== undefined ? { timeoutMs: options.timeout * 1000 } : {}),
+    });
+  } catch (err) {
+    if (watch.signal.aborted) return interrupted(id);
+    if (err instanceof RunlaterTimeoutError) {
+      process.stderr.write(`error: job ${id} still ${err.job.status} after ${options.timeout}s\n`);
+      return WAIT_TIMED_OUT;
+    }
+    throw err;
+  } finally {
+    watch.done();
+  }
+  emit(options.output, final, () => printJob(final));
+  return exitCodeOf(final);
+}
+
+/** Progress on stderr for a person watching, and Ctrl-C to stop watching (not the job). */
+function watchJob(job: Job) {
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  // Progress is for a person watching; on a pipe or file it would only corrupt stderr.
+  const show = (j: Job) => {
+    if (process.stderr.isTTY && !isFinalStatus(j.status))
+      process.stderr.write(`runlater: job ${j.id} ${j.status}…\n`);
+  };
+  // Why it waits (a delay, a retry and its cause): said once each time the reason changes.
+  const why = (j: Job) => {
+    if (process.stderr.isTTY && j.waitingReason)
+      process.stderr.write(`runlater: job ${j.id} waiting: ${j.waitingReason}\n`);
+  };
+  show(job);
+  why(job);
+  const watch = {
+    last: job,
+    signal: stop.signal,
+    onJob: (j: Job) => {
+      if (j.status !== watch.last.status) show(j);
+      if (j.waitingReason !== watch.last.waitingReason) why(j);
+      watch.last = j;
+    },
+    done: () => process.off('SIGINT', interrupt),
+  };
+  return watch;
+}
+
+function interrupted(id: string): number {
+  process.stderr.write(
+    `\nrunlater: stopped waiting; job ${id} goes on (\`runlater jobs cancel ${id}\` stops it)\n`,
+  );
+  return 130;
+}
+
+/** What `jobs cancel` says for the job the API answered with. */
+export function cancelText(job: Job): string {
+  if (job.status === 'cancelled') return `job ${job.id} cancelled`;
+  return isFinalStatus(job.status) ? `job ${job.id} already ${job.status}` : `job ${job.id} is being stopped`;
 }
 
 /** The job's own exit code; 1 (with a message) when it has none to give. */

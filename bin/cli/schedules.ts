@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { collectEnv, jsonOption, readStdinArg, type Connect } from './options.ts';
-import { printJson, printTable } from './output.ts';
+import { collectEnv, readStdinArg, type Connect } from './options.ts';
+import { emit, examples, outputOption, printTable, say, type Format } from './output.ts';
 
 interface CreateOpts {
   worker: string;
@@ -9,7 +9,7 @@ interface CreateOpts {
   env?: Record<string, string>;
   stdin?: string;
   paused?: boolean;
-  json?: boolean;
+  output: Format;
 }
 
 export function registerSchedules(program: Command, connect: Connect): void {
@@ -30,7 +30,15 @@ export function registerSchedules(program: Command, connect: Connect): void {
     .option('--env <NAME=VALUE>', 'env for each run (repeatable)', collectEnv)
     .option('--stdin <file>', "file to send as each run's stdin, or - for standard input")
     .option('--paused', 'create it paused')
-    .addOption(jsonOption())
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        "runlater schedules create nightly --worker report --expression 'cron(0 2 * * ? *)' --timezone Europe/Paris",
+        "runlater schedules create poll --worker fetch --expression 'rate(5 minutes)' --env URL=https://example.com",
+        "runlater schedules create later --worker report --expression 'rate(1 hour)' --paused -o json",
+      ),
+    )
     .action(async (name: string, opts: CreateOpts) => {
       const client = await connect();
       const stdin = opts.stdin !== undefined ? await readStdinArg(opts.stdin) : undefined;
@@ -46,20 +54,42 @@ export function registerSchedules(program: Command, connect: Connect): void {
         ...(Object.keys(job).length ? { job } : {}),
         paused: Boolean(opts.paused),
       });
-      if (opts.json) printJson(schedule);
-      else process.stdout.write(`schedule ${name} created; next run ${schedule.nextRunAt ?? '(paused)'}\n`);
+      emit(opts.output, schedule, () =>
+        say(opts.output, `schedule ${name} created; next run ${schedule.nextRunAt ?? '(paused)'}`),
+      );
     });
 
   schedules
     .command('list')
     .description('List schedules')
-    .addOption(jsonOption())
-    .action(async (opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater schedules list', 'runlater schedules list -o yaml'))
+    .action(async (opts: { output: Format }) => {
       const list = await (await connect()).listSchedules();
-      if (opts.json) return printJson(list);
-      printTable(
-        ['NAME', 'WORKER', 'EXPRESSION', 'TIMEZONE', 'STATE', 'NEXT RUN', 'LAST JOB'],
-        list.map((s) => [s.name, s.worker, s.expression, s.timezone, s.state, s.nextRunAt, s.lastJobId]),
+      emit(opts.output, { schedules: list }, () =>
+        printTable(
+          ['NAME', 'WORKER', 'EXPRESSION', 'TIMEZONE', 'STATE', 'NEXT RUN', 'LAST JOB'],
+          list.map((s) => [s.name, s.worker, s.expression, s.timezone, s.state, s.nextRunAt, s.lastJobId]),
+        ),
+      );
+    });
+
+  schedules
+    .command('show')
+    .description('Show a schedule')
+    .argument('<name>')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater schedules show nightly', 'runlater schedules show nightly -o json'),
+    )
+    .action(async (name: string, opts: { output: Format }) => {
+      const s = await (await connect()).getSchedule(name);
+      emit(opts.output, s, () =>
+        printTable(
+          ['NAME', 'WORKER', 'EXPRESSION', 'TIMEZONE', 'STATE', 'NEXT RUN', 'LAST JOB'],
+          [[s.name, s.worker, s.expression, s.timezone, s.state, s.nextRunAt, s.lastJobId]],
+        ),
       );
     });
 
@@ -71,9 +101,14 @@ export function registerSchedules(program: Command, connect: Connect): void {
       .command(verb)
       .description(`${paused ? 'Pause' : 'Resume'} a schedule`)
       .argument('<name>')
-      .action(async (name: string) => {
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        examples(`runlater schedules ${verb} nightly`, `runlater schedules ${verb} nightly -o json`),
+      )
+      .action(async (name: string, opts: { output: Format }) => {
         const s = await (await connect()).pauseSchedule(name, paused);
-        process.stdout.write(`schedule ${name} ${s.state}\n`);
+        emit(opts.output, s, () => say(opts.output, `schedule ${name} ${s.state}`));
       });
   }
 
@@ -81,8 +116,14 @@ export function registerSchedules(program: Command, connect: Connect): void {
     .command('delete')
     .description('Delete a schedule (the jobs it queued stay)')
     .argument('<name>')
-    .action(async (name: string) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater schedules delete nightly', 'runlater schedules delete nightly -o json'),
+    )
+    .action(async (name: string, opts: { output: Format }) => {
       await (await connect()).deleteSchedule(name);
-      process.stdout.write(`schedule ${name} deleted\n`);
+      // The API answers 204 with no body: with -o json|yaml nothing is printed either.
+      say(opts.output, `schedule ${name} deleted`);
     });
 }

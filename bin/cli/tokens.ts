@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { collectChoice, jsonOption, type Connect } from './options.ts';
-import { printJson, printTable } from './output.ts';
+import { collectChoice, type Connect } from './options.ts';
+import { emit, examples, outputOption, printTable, say, type Format } from './output.ts';
 
 export function registerTokens(program: Command, connect: Connect): void {
   const tokens = program.command('tokens').description('API tokens (admin)');
@@ -14,10 +14,20 @@ export function registerTokens(program: Command, connect: Connect): void {
         collectChoice(['admin', 'jobs']),
       ),
     )
-    .action(async (opts: { name: string; scope?: ('admin' | 'jobs')[] }) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'runlater tokens create --name ci > ci-token.txt',
+        'runlater tokens create --name ops --scope admin -o json',
+      ),
+    )
+    .action(async (opts: { name: string; scope?: ('admin' | 'jobs')[]; output: Format }) => {
       const made = await (await connect()).createToken(opts.name, opts.scope ?? ['jobs']);
-      process.stdout.write(`${made.token}\n`);
-      process.stderr.write(`token ${made.id} (${made.scopes.join(', ')}): shown once, keep it safe\n`);
+      emit(opts.output, made, () => {
+        say(opts.output, made.token);
+        process.stderr.write(`token ${made.id} (${made.scopes.join(', ')}): shown once, keep it safe\n`);
+      });
     });
 
   tokens
@@ -28,24 +38,36 @@ export function registerTokens(program: Command, connect: Connect): void {
     .requiredOption('--table <name>', 'the TokensTable output of the stack')
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--name <name>', 'what the token is for', 'admin')
-    .action(async (opts: { table: string; region?: string; name: string }) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples(
+        'runlater tokens bootstrap --table RunLater-TokensTable-ABC123 --region eu-west-1 > admin-token.txt',
+        'runlater tokens bootstrap --table RunLater-TokensTable-ABC123 -o json',
+      ),
+    )
+    .action(async (opts: { table: string; region?: string; name: string; output: Format }) => {
       // Imported here: only this verb needs the AWS SDK.
       const { bootstrapToken } = await import('./bootstrapToken.ts');
       const made = await bootstrapToken(opts);
-      process.stdout.write(`${made.token}\n`);
-      process.stderr.write(`admin token ${made.id} written to ${opts.table}; shown once, keep it safe\n`);
+      emit(opts.output, made, () => {
+        say(opts.output, made.token);
+        process.stderr.write(`admin token ${made.id} written to ${opts.table}; shown once, keep it safe\n`);
+      });
     });
 
   tokens
     .command('list')
     .description('List tokens (their ids and names, never the tokens)')
-    .addOption(jsonOption())
-    .action(async (opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater tokens list', 'runlater tokens list -o json'))
+    .action(async (opts: { output: Format }) => {
       const list = await (await connect()).listTokens();
-      if (opts.json) return printJson(list);
-      printTable(
-        ['ID', 'NAME', 'SCOPES', 'CREATED'],
-        list.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt]),
+      emit(opts.output, { tokens: list }, () =>
+        printTable(
+          ['ID', 'NAME', 'SCOPES', 'CREATED'],
+          list.map((t) => [t.id, t.name, t.scopes.join(','), t.createdAt]),
+        ),
       );
     });
 
@@ -53,8 +75,11 @@ export function registerTokens(program: Command, connect: Connect): void {
     .command('revoke')
     .description('Revoke a token')
     .argument('<id>')
-    .action(async (id: string) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater tokens revoke 01JZ8…', 'runlater tokens revoke 01JZ8… -o json'))
+    .action(async (id: string, opts: { output: Format }) => {
       await (await connect()).revokeToken(id);
-      process.stdout.write(`token ${id} revoked\n`);
+      // The API answers 204 with no body: with -o json|yaml nothing is printed either.
+      say(opts.output, `token ${id} revoked`);
     });
 }

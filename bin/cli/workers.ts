@@ -5,14 +5,22 @@ import {
   collect,
   collectEnv,
   integer,
-  jsonOption,
   limitOrNone,
   positiveInt,
   retryFrom,
   UsageError,
   type Connect,
 } from './options.ts';
-import { printJson, printWorker, printWorkers, printWorkerStats } from './output.ts';
+import {
+  emit,
+  examples,
+  outputOption,
+  printWorker,
+  printWorkers,
+  printWorkerStats,
+  say,
+  type Format,
+} from './output.ts';
 
 interface WorkerOpts {
   image?: string;
@@ -26,7 +34,7 @@ interface WorkerOpts {
   taskRole?: string;
   maxConcurrency?: number | 'none';
   priority?: number;
-  json?: boolean;
+  output: Format;
 }
 
 function workerOptions(cmd: Command, imageRequired: boolean): Command {
@@ -54,7 +62,7 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       limitOrNone,
     )
     .option('--priority <n>', 'default priority of its jobs, -1000..1000: higher starts first', integer)
-    .addOption(jsonOption());
+    .addOption(outputOption());
 }
 
 /** The settings the options give, over `base` (a worker's current settings, for update). */
@@ -92,19 +100,37 @@ export function registerWorkers(program: Command, connect: Connect): void {
     .command('workers')
     .description('Register and manage workers (a Docker image plus defaults for its jobs)');
 
-  workerOptions(workers.command('create').description('Register a worker').argument('<name>'), true).action(
-    async (name: string, opts: WorkerOpts) => {
-      const worker = await (await connect()).createWorker({ name, ...settings(opts) });
-      if (opts.json) printJson(worker);
-      else process.stdout.write(`worker ${worker.name} created\n`);
-    },
-  );
+  workerOptions(
+    workers
+      .command('create')
+      .description('Register a worker')
+      .argument('<name>')
+      .addHelpText(
+        'after',
+        examples(
+          'runlater workers create echo --image busybox:1.36 --command cat',
+          'runlater workers create thumbs --image ghcr.io/acme/thumbs:2 --env SIZE=256 --max-attempts 3 --backoff 1m',
+          'runlater workers create sh --image alpine --command sh --command -c --command "wc -c" -o json',
+        ),
+      ),
+    true,
+  ).action(async (name: string, opts: WorkerOpts) => {
+    const worker = await (await connect()).createWorker({ name, ...settings(opts) });
+    emit(opts.output, worker, () => say(opts.output, `worker ${worker.name} created`));
+  });
 
   workerOptions(
     workers
       .command('update')
       .description("Change a worker's settings; those not given stay as they are (--env replaces all env)")
-      .argument('<name>'),
+      .argument('<name>')
+      .addHelpText(
+        'after',
+        examples(
+          'runlater workers update thumbs --memory 2048',
+          'runlater workers update thumbs --image ghcr.io/acme/thumbs:3 --env SIZE=128 -o yaml',
+        ),
+      ),
     false,
   ).action(async (name: string, opts: WorkerOpts) => {
     const client = await connect();
@@ -112,29 +138,33 @@ export function registerWorkers(program: Command, connect: Connect): void {
     // `workers update NAME --memory 2048` changes the memory only.
     const current = await client.getWorker(name);
     const worker = await client.updateWorker(name, settings(opts, current));
-    if (opts.json) printJson(worker);
-    else process.stdout.write(`worker ${worker.name} updated (revision ${worker.revision})\n`);
+    emit(opts.output, worker, () =>
+      say(opts.output, `worker ${worker.name} updated (revision ${worker.revision})`),
+    );
   });
 
   workers
     .command('list')
     .description('List workers')
-    .addOption(jsonOption())
-    .action(async (opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater workers list', 'runlater workers list -o json | jq -r ".workers[].name"'),
+    )
+    .action(async (opts: { output: Format }) => {
       const list = await (await connect()).listWorkers();
-      if (opts.json) printJson(list);
-      else printWorkers(list);
+      emit(opts.output, { workers: list }, () => printWorkers(list));
     });
 
   workers
     .command('show')
     .description("Show a worker's settings")
     .argument('<name>')
-    .addOption(jsonOption())
-    .action(async (name: string, opts: { json?: boolean }) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater workers show echo', 'runlater workers show echo -o json'))
+    .action(async (name: string, opts: { output: Format }) => {
       const worker = await (await connect()).getWorker(name);
-      if (opts.json) printJson(worker);
-      else printWorker(worker);
+      emit(opts.output, worker, () => printWorker(worker));
     });
 
   workers
@@ -143,23 +173,25 @@ export function registerWorkers(program: Command, connect: Connect): void {
       "Count a worker's jobs: queued (and held back by --max-concurrency), starting, running, finished in the last hour and day",
     )
     .argument('<name>')
-    .addOption(jsonOption())
+    .addOption(outputOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  runlater workers stats thumbnailer\n  runlater workers stats thumbnailer --json',
+      examples('runlater workers stats thumbnailer', 'runlater workers stats thumbnailer -o json'),
     )
-    .action(async (name: string, opts: { json?: boolean }) => {
+    .action(async (name: string, opts: { output: Format }) => {
       const stats = await (await connect()).getWorkerStats(name);
-      if (opts.json) printJson(stats);
-      else printWorkerStats(stats);
+      emit(opts.output, stats, () => printWorkerStats(stats));
     });
 
   workers
     .command('delete')
     .description('Delete a worker (its jobs stay readable)')
     .argument('<name>')
-    .action(async (name: string) => {
+    .addOption(outputOption())
+    .addHelpText('after', examples('runlater workers delete echo', 'runlater workers delete echo -o json'))
+    .action(async (name: string, opts: { output: Format }) => {
       await (await connect()).deleteWorker(name);
-      process.stdout.write(`worker ${name} deleted\n`);
+      // The API answers 204 with no body: with -o json|yaml nothing is printed either.
+      say(opts.output, `worker ${name} deleted`);
     });
 }

@@ -93,10 +93,11 @@ export class JobService {
     }
 
     const retry = input.retry ?? worker.retry;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
     const stdin: StdinRef =
       bytes.length <= LIMITS.inlineStdinBytes
-        ? { bytes: bytes.length, inlineBase64: bytes.toString('base64') }
-        : { bytes: bytes.length, blobKey: await this.deps.stdin.put(id, bytes) };
+        ? { bytes: bytes.length, sha256, inlineBase64: bytes.toString('base64') }
+        : { bytes: bytes.length, sha256, blobKey: await this.deps.stdin.put(id, bytes) };
     const iso = now.toISOString();
     const runAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
     const job: StoredJob = {

@@ -113,7 +113,13 @@ export class Reconciler {
     const found: StoredJob[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.deps.jobs.list({ status, limit: 100, ...(cursor ? { cursor } : {}) });
+      // Oldest first: with more than maxJobs in a status, the longest waiting are never skipped.
+      const page = await this.deps.jobs.list({
+        status,
+        limit: 100,
+        oldestFirst: true,
+        ...(cursor ? { cursor } : {}),
+      });
       found.push(...page.jobs);
       cursor = page.nextCursor;
     } while (cursor && found.length < this.maxJobs);

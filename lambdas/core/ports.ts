@@ -8,8 +8,11 @@ import type { RetryPolicy } from './schemas.ts';
  * (dynalite, a local queue, Docker, files).
  */
 
-/** Where a job's stdin lives: inline (small, base64) or as a key in the stdin blob store. */
-export type StdinRef = { bytes: number; inlineBase64: string } | { bytes: number; blobKey: string };
+/**
+ * Where a job's stdin lives: inline (small, base64) or as a key in the stdin blob store. `sha256`
+ * (hex) lets the task refuse bytes that are not the job's; jobs stored before it have none.
+ */
+export type StdinRef = { bytes: number; sha256?: string } & ({ inlineBase64: string } | { blobKey: string });
 
 /** The job as stored: the public fields plus what only the engine needs. */
 export interface StoredJob extends Job {
@@ -43,6 +46,8 @@ export interface JobQuery {
   status?: JobStatus;
   limit: number;
   cursor?: string;
+  /** Oldest first instead of newest first (the reconciler looks at the longest stuck first). */
+  oldestFirst?: boolean;
 }
 
 /** What a transition requires of the stored job for it to apply. */
@@ -62,7 +67,7 @@ export interface JobStore {
   /** Throws ConflictError when the id exists. */
   create(job: StoredJob): Promise<void>;
   get(id: string): Promise<StoredJob | undefined>;
-  /** Newest first. `cursor` is opaque and comes from the previous page. */
+  /** Newest first unless `oldestFirst`. `cursor` is opaque and comes from the previous page. */
   list(query: JobQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }>;
   /**
    * One atomic, conditional write: applies `patch` only if the stored job meets `condition`, and

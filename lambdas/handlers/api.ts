@@ -8,6 +8,7 @@ import { serve } from './http/route.ts';
 import { withJobObservers } from './jobObservers.ts';
 import type { ApiEvent, ApiResult } from './http/types.ts';
 import { webConsole } from './http/webConsole.ts';
+import { DOCS_PATHS, docsRoutes } from './docsPage.ts';
 import { buildRoutes, PUBLIC_PATHS } from './routes.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -23,9 +24,11 @@ export function makeApiHandler(runtime: Runtime, logger = new Logger({ serviceNa
     path: r.path,
     handler: serve(r),
   }));
+  // The reference page is not part of the API it documents: served here, not in its route table.
+  routes.push(...docsRoutes());
   return middy<ApiEvent, ApiResult>()
     .use(errorHandler(logger))
     .use(webConsole())
-    .use(authenticate(tokens, PUBLIC_PATHS))
+    .use(authenticate(tokens, [...PUBLIC_PATHS, ...DOCS_PATHS]))
     .handler(httpRouterHandler(routes));
 }

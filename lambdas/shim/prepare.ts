@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { chmod, copyFile, lstat, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, copyFile, lstat, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { missingBusyboxMessage, staticBinaryProblem } from './staticBinary.ts';
 
 /** Where the job's stdin comes from: inline bytes, or a URL (https/http: presigned S3; file: local blob store). */
 export type StdinSource = { stdinBase64: string } | { stdinUrl: string };
@@ -17,9 +18,9 @@ const run = promisify(execFile);
 
 /**
  * Fills a task's shim directory (mounted at /runlater in the job's container): a static busybox to
- * run the script, the script, the stdin bytes, and two FIFOs for tagged output. On AWS an init
- * container runs this into a shared volume; locally the Docker runner runs it into a directory it
- * bind-mounts. Same files, same paths.
+ * run the script, the script, the stdin bytes, and two FIFOs for tagged output. Locally the Docker
+ * runner runs this into a directory it bind-mounts; on AWS the init container does the same with
+ * init.sh (its image has no Node). Same files, same paths.
  */
 export async function prepareShimDirectory(
   dir: string,
@@ -109,51 +110,21 @@ async function download(url: URL, path: string): Promise<void> {
   }
 }
 
-/**
- * The shim must run in images with no libc at all (FROM scratch): a dynamically linked busybox
- * would fail there with a baffling "no such file". An ELF with a PT_INTERP header is dynamic.
- */
+/** See staticBinary.ts: a dynamically linked busybox would fail in an image with no libc. */
 export async function assertStaticBinary(path: string): Promise<void> {
   let header: Buffer;
+  let read = 0;
   try {
     const file = await open(path, 'r');
     try {
       header = Buffer.alloc(4096);
-      await file.read(header, 0, header.length, 0);
+      ({ bytesRead: read } = await file.read(header, 0, header.length, 0));
     } finally {
       await file.close();
     }
   } catch {
-    throw new Error(
-      `runlater needs a static busybox at ${path} for its stdin shim (Debian/Ubuntu: apt-get install busybox-static; or set RUNLATER_BUSYBOX)`,
-    );
+    throw new Error(missingBusyboxMessage(path));
   }
-  if (header.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${path} is not an ELF binary`);
-  const is64 = header[4] === 2;
-  const phoff = Number(is64 ? header.readBigUInt64LE(0x20) : header.readUInt32LE(0x1c));
-  const phentsize = header.readUInt16LE(is64 ? 0x36 : 0x2a);
-  const phnum = header.readUInt16LE(is64 ? 0x38 : 0x2c);
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (at + 4 > header.length) break;
-    if (header.readUInt32LE(at) === 3 /* PT_INTERP */)
-      throw new Error(
-        `${path} is dynamically linked; runlater's shim needs a static busybox (busybox-static)`,
-      );
-  }
-}
-
-/** Entry of the AWS init container: fills RUNLATER_SHIM_DIR (default /runlater) from its env. */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const dir = env.RUNLATER_SHIM_DIR ?? '/runlater';
-  const source: StdinSource = env.RUNLATER_STDIN_URL
-    ? { stdinUrl: env.RUNLATER_STDIN_URL }
-    : { stdinBase64: env.RUNLATER_STDIN_B64 ?? '' };
-  const script = env.RUNLATER_SHIM_SCRIPT ?? join(dirname(process.argv[1] ?? '.'), 'shim.sh');
-  await prepareShimDirectory(dir, source, {
-    shimScript: await readFile(script).then(
-      () => script,
-      () => SHIM_SCRIPT,
-    ),
-  });
+  const problem = staticBinaryProblem(path, header.subarray(0, read));
+  if (problem) throw new Error(problem);
 }

@@ -78,9 +78,12 @@ describe('the runlater CLI against the dev server', () => {
       env,
     );
     assert.equal(sh.code, 0, sh.stderr);
+    // Piped: one tab-separated row per worker, no header.
     const list = await runlater(['workers', 'list'], env);
-    assert.match(String(list.stdout), /^NAME\s+IMAGE/m);
-    assert.match(String(list.stdout), /^cat\s+runlater-test\/busybox\s+cat/m);
+    assert.match(String(list.stdout), /^cat\trunlater-test\/busybox\tcat\t/m);
+    assert.doesNotMatch(String(list.stdout), /NAME/);
+    const json = await runlater(['workers', 'list', '-o', 'json'], env);
+    assert.deepEqual(JSON.parse(String(json.stdout)), (await server.api('GET', '/v1/workers')).body);
   });
 
   it("jobs run --wait streams the output byte for byte and exits with the job's exit code", async () => {
@@ -113,7 +116,7 @@ describe('the runlater CLI against the dev server', () => {
     const id = String(run.stdout).trim();
     assert.match(id, /^[0-9a-z]{26}$/);
     await server.waitForFinal(id);
-    const status = await runlater(['jobs', 'status', id, '--json'], env);
+    const status = await runlater(['jobs', 'status', id, '-o', 'json'], env);
     assert.equal(JSON.parse(String(status.stdout)).exitCode, 7);
     const list = await runlater(['jobs', 'list', '--worker', 'sh', '--status', 'failed'], env);
     assert.match(String(list.stdout), new RegExp(`^${id}\\s+sh\\s+failed\\s+1\\s+7`, 'm'));
@@ -146,7 +149,7 @@ describe('the runlater CLI against the dev server', () => {
     try {
       await writeFile(join(dir, 'token'), `${server.token}\n`);
       const port = new URL(server.url).port;
-      const res = await runlater(['jobs', 'list', '--json'], {
+      const res = await runlater(['jobs', 'list', '-o', 'json'], {
         HOME: home,
         PORT: port,
         RUNLATER_DATA_DIR: dir,

@@ -117,7 +117,7 @@ describe('the runlater CLI (against a fake API)', () => {
     assert.ok(Buffer.from(body.stdinBase64, 'base64').equals(bytes));
 
     const piped = await runlater(
-      ['jobs', 'run', 'w', '--stdin', '-', '--delay', '90', '--json'],
+      ['jobs', 'run', 'w', '--stdin', '-', '--delay', '90', '-o', 'json'],
       env,
       NOT_UTF8,
     );
@@ -184,7 +184,7 @@ describe('the runlater CLI (against a fake API)', () => {
     assert.equal(String(run.stderr), 'error: job 01jobid timed out: ran longer than 60 s\n');
     assert.equal(run.stdout.length, 0);
 
-    const json = await runlater(['jobs', 'run', 'w', '--wait', '--json'], env);
+    const json = await runlater(['jobs', 'run', 'w', '--wait', '-o', 'json'], env);
     assert.equal(json.code, 1);
     assert.equal(JSON.parse(String(json.stdout)).status, 'timed_out');
   });
@@ -283,14 +283,14 @@ describe('the runlater CLI (against a fake API)', () => {
     const port = new URL(api.url).port;
     const bare = { HOME: home, CWD: cwd, PORT: port };
 
-    const local = await runlater(['jobs', 'list', '--json'], bare);
+    const local = await runlater(['jobs', 'list', '-o', 'json'], bare);
     assert.equal(local.code, 0, String(local.stderr));
     assert.equal(api.requests.at(-1)!.headers.authorization, 'Bearer dev-tok');
 
     const login = await runlater(['login', api.url, '--token', 'saved-tok'], bare);
     assert.equal(login.code, 0, String(login.stderr));
     const profile = JSON.parse(await readFile(join(home, '.config', 'runlater', 'config.json'), 'utf8'));
-    assert.deepEqual(profile, { url: api.url, token: 'saved-tok' });
+    assert.deepEqual(profile, { profiles: { default: { url: api.url, token: 'saved-tok' } } });
     await runlater(['jobs', 'list'], { ...bare, PORT: '1' });
     assert.equal(api.requests.at(-1)!.headers.authorization, 'Bearer saved-tok');
 
@@ -307,18 +307,21 @@ describe('the runlater CLI (against a fake API)', () => {
     );
   });
 
-  it('prints tables for people and --json for programs', async () => {
-    reply = () => ({ status: 200, body: { jobs: [job({ status: 'succeeded', attempt: 1, exitCode: 0 })] } });
+  it('prints tab-separated rows to a pipe, and the API answer for -o json', async () => {
+    const listed = job({ status: 'succeeded', attempt: 1, exitCode: 0 });
+    reply = () => ({ status: 200, body: { jobs: [listed] } });
     const table = await runlater(
       ['jobs', 'list', '--worker', 'w', '--status', 'succeeded', '--limit', '5'],
       env,
     );
     assert.equal(table.code, 0, String(table.stderr));
     assert.equal(api.requests[0]!.path, '/v1/jobs?worker=w&status=succeeded&limit=5');
-    assert.match(
-      String(table.stdout),
-      /^ID\s+WORKER\s+STATUS\s+ATTEMPT\s+EXIT\s+CREATED\n01jobid\s+w\s+succeeded\s+1\s+0\s/,
-    );
+    // stdout is a pipe here: no header, no padding, no colour; one tab between fields.
+    assert.equal(String(table.stdout), `01jobid\tw\tsucceeded\t1\t0\t${listed.createdAt}\n`);
+    const json = await runlater(['jobs', 'list', '-o', 'json'], env);
+    assert.deepEqual(JSON.parse(String(json.stdout)), { jobs: [listed] });
+    const yaml = await runlater(['jobs', 'list', '--output', 'yaml'], env);
+    assert.match(String(yaml.stdout), /^jobs:\n {2}- id: 01jobid\n/);
     const bad = await runlater(['jobs', 'list', '--status', 'done'], env);
     assert.equal(bad.code, 2);
   });

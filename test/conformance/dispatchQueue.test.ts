@@ -30,7 +30,6 @@ dispatchQueueConformance('LocalQueue on dynalite', async () => {
   const queue = new LocalQueue({
     doc,
     tableName,
-    pollIntervalMs: 20,
     consumer: async (event: SQSEvent) => {
       for (const r of event.Records) got.push(JSON.parse(r.body) as DispatchMessage);
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Dispatcher } from '../../lambdas/core/Dispatcher.ts';
@@ -288,7 +289,13 @@ describe('job lifecycle rules (core on dynalite)', () => {
       stdinBase64: Buffer.alloc(64 * 1024, 7).toString('base64'),
     });
     assert.ok('inlineBase64' in (await h.jobs.get(small.id))!.stdin);
-    assert.deepEqual((await h.jobs.get(large.id))!.stdin, { bytes: 65536, blobKey: large.id });
+    assert.deepEqual((await h.jobs.get(large.id))!.stdin, {
+      bytes: 65536,
+      blobKey: large.id,
+      sha256: createHash('sha256')
+        .update(Buffer.alloc(64 * 1024, 7))
+        .digest('hex'),
+    });
     assert.equal(h.stdin.blobs.get(large.id)?.length, 65536);
   });
 });

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,25 +12,48 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EcsTaskDefinitions } from '../../lambdas/adapters/ecs/EcsTaskDefinitions.ts';
 import { EcsTaskLauncher } from '../../lambdas/adapters/ecs/EcsTaskLauncher.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
-import { main as initContainerMain } from '../../lambdas/shim/prepare.ts';
+import { stageShimImageContext } from '../../lib/shimImage.ts';
 import { workerFixture } from '../support/fixtures.ts';
 import { ensureTestImages } from '../support/images.ts';
 
 const run = promisify(execFile);
 
 /**
- * The task definition's job container, run for real in Docker: its entryPoint and environment as
- * RegisterTaskDefinition gets them, and /runlater filled by the init container's own code from
- * the env RunTask gives it (inline stdin, or a URL to an object store, here one on loopback).
+ * Builds the init image from the context `cdk deploy` builds it from (lib/shimImage.ts), offline
+ * (FROM scratch: nothing to pull), tagged by its content so parallel checkouts do not collide.
+ */
+async function buildInitImage(): Promise<string> {
+  const context = stageShimImageContext();
+  try {
+    const hash = createHash('sha256');
+    for (const name of (await readdir(context)).sort())
+      hash.update(name).update(await readFile(join(context, name)));
+    const tag = `runlater-test/init:${hash.digest('hex').slice(0, 16)}`;
+    await run('docker', ['build', '-q', '-t', tag, context], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
+    return tag;
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The task definition's two containers, run for real in Docker: the init image built from this
+ * repo fills a volume from the env RunTask gives it (inline stdin, or a URL to an object store,
+ * here one on loopback), then the job container runs with its entryPoint and environment as
+ * RegisterTaskDefinition gets them.
  */
 describe('the shim, as the ECS task definition wires it, in Docker', () => {
   let objectStore: Server;
   let storeUrl = '';
+  let initImage = '';
   const objects = new Map<string, Buffer>();
   const dirs: string[] = [];
 
   before(async () => {
     await ensureTestImages();
+    initImage = await buildInitImage();
     objectStore = createServer((req, res) => {
       const body = objects.get(req.url ?? '');
       res.writeHead(body ? 200 : 404).end(body);
@@ -43,7 +66,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  async function containerDefinition(worker: Partial<Worker>, imageCommand?: string[]) {
+  async function taskDefinition(worker: Partial<Worker>, imageCommand?: string[]) {
     const defs = new EcsTaskDefinitions(
       new ECSClient({ region: 'eu-west-1' }),
       {
@@ -54,22 +77,58 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
       },
       async () => ({ entrypoint: imageCommand ?? [], cmd: [] }),
     );
-    const input = await defs.input(workerFixture(worker));
-    return input.containerDefinitions!.find((c) => c.name === 'job')!;
+    return (await defs.input(workerFixture(worker))).containerDefinitions!;
+  }
+
+  async function containerDefinition(worker: Partial<Worker>, imageCommand?: string[]) {
+    return (await taskDefinition(worker, imageCommand)).find((c) => c.name === 'job')!;
   }
 
   /**
-   * The init container's step (its real entry code) into a fresh volume, then the `docker run`
-   * arguments that start the job container as ECS would.
+   * Runs the init container as the task definition has it (its image's own ENTRYPOINT, the shared
+   * volume at its mount point, writable) with RunTask's override env. Host network: the test's
+   * object store listens on 127.0.0.1.
+   */
+  async function runInit(dir: string, initEnv: Record<string, string>) {
+    const init = (await taskDefinition({ command: ['true'] })).find((c) => c.name === 'runlater-init')!;
+    assert.equal(init.entryPoint, undefined);
+    const mount = init.mountPoints![0]!;
+    const args = [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '-v',
+      `${dir}:${mount.containerPath}${mount.readOnly ? ':ro' : ''}`,
+    ];
+    for (const [k, v] of Object.entries(initEnv)) args.push('-e', `${k}=${v}`);
+    try {
+      await run('docker', [...args, initImage]);
+      return { code: 0, stderr: '' };
+    } catch (err) {
+      const e = err as { code: number; stderr: string };
+      return { code: e.code, stderr: e.stderr };
+    }
+  }
+
+  async function volume(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  /**
+   * The init container into a fresh volume, then the `docker run` arguments that start the job
+   * container as ECS would (after the init container's SUCCESS).
    */
   async function dockerRunArgs(
     job: Awaited<ReturnType<typeof containerDefinition>>,
     initEnv: Record<string, string>,
     dockerOptions: string[] = [],
   ): Promise<string[]> {
-    const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
-    dirs.push(dir);
-    await initContainerMain({ ...initEnv, RUNLATER_SHIM_DIR: dir });
+    const dir = await volume();
+    const init = await runInit(dir, initEnv);
+    assert.equal(init.code, 0, `the init container failed: ${init.stderr}`);
     const env = (job.environment ?? []).map((e) => `${e.name}=${e.value}`);
     const [entry, ...args] = job.entryPoint!;
     return [
@@ -114,7 +173,10 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
       command: ['sh', '-c', 'cat; echo " $GREETING"'],
       env: { GREETING: 'from the worker' },
     });
-    const out = await runTask(job, { RUNLATER_STDIN_B64: Buffer.from('hello\nworld').toString('base64') });
+    const out = await runTask(job, {
+      RUNLATER_STDIN_B64: Buffer.from('hello\nworld').toString('base64'),
+      RUNLATER_STDIN_SHA256: createHash('sha256').update('hello\nworld').digest('hex'),
+    });
     assert.equal(out.code, 0);
     assert.deepEqual(lines(out.stdout), tagged('o', 'hello\nworld from the worker'));
     assert.equal(String(out.stderr), '');
@@ -190,10 +252,13 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const bytes = randomBytes(2 * 1024 * 1024);
     objects.set('/stdin/big', bytes);
     const job = await containerDefinition({ command: ['sh', '-c', 'sha256sum; exit 5'] });
-    const out = await runTask(job, { RUNLATER_STDIN_URL: `${storeUrl}/stdin/big` });
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const out = await runTask(job, {
+      RUNLATER_STDIN_URL: `${storeUrl}/stdin/big`,
+      RUNLATER_STDIN_SHA256: digest,
+    });
     assert.equal(out.code, 5);
     // The program got every byte: its digest of stdin is the digest of the 2 MiB.
-    const digest = createHash('sha256').update(bytes).digest('hex');
     assert.deepEqual(lines(out.stdout), tagged('o', `${digest}  -`));
   });
 
@@ -255,11 +320,62 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
   }
 
   it('the init container fails clearly when the object store refuses', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'runlater-volume-'));
-    dirs.push(dir);
-    await assert.rejects(
-      initContainerMain({ RUNLATER_STDIN_URL: `${storeUrl}/stdin/missing`, RUNLATER_SHIM_DIR: dir }),
-      /could not fetch stdin: HTTP 404/,
+    const out = await runInit(await volume(), {
+      RUNLATER_STDIN_URL: `${storeUrl}/stdin/missing?X-Amz-Signature=secret`,
+    });
+    assert.notEqual(out.code, 0);
+    assert.match(
+      out.stderr,
+      /could not fetch stdin: .*404.* from http:\/\/127\.0\.0\.1:\d+\/stdin\/missing$/m,
     );
+    assert.doesNotMatch(out.stderr, /secret/, 'the signature stays out of the logs');
+  });
+
+  it('stdin whose bytes do not match the SHA-256 in the override is refused, inline or fetched', async () => {
+    const wrong = createHash('sha256').update('something else').digest('hex');
+    const inline = await volume();
+    const refused = await runInit(inline, { RUNLATER_STDIN_B64: 'aGVsbG8=', RUNLATER_STDIN_SHA256: wrong });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /stdin does not match its SHA-256 .*refusing to start the job/);
+    assert.deepEqual(await readdir(inline).then((names) => names.filter((n) => n.startsWith('stdin'))), []);
+
+    objects.set('/stdin/tampered', Buffer.from('not the job stdin'));
+    const fetched = await runInit(await volume(), {
+      RUNLATER_STDIN_URL: `${storeUrl}/stdin/tampered`,
+      RUNLATER_STDIN_SHA256: wrong,
+    });
+    assert.notEqual(fetched.code, 0);
+    assert.match(fetched.stderr, /does not match its SHA-256/);
+  });
+
+  it("RunTask's init override carries the stdin's SHA-256, and the init container takes it as is", async () => {
+    const bytes = Buffer.from('the job stdin\n');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const unused = () => Promise.reject(new Error('not used'));
+    const launcher = new EcsTaskLauncher(
+      new ECSClient({ region: 'eu-west-1' }),
+      { put: unused, url: unused, delete: unused },
+      { cluster: 'c', network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false } },
+    );
+    const input = await launcher.runTaskInput({
+      clientToken: 't',
+      jobId: '01jobjobjobjobjobjobjobjob',
+      attempt: 1,
+      worker: workerFixture(),
+      env: {},
+      stdin: { bytes: bytes.length, sha256, inlineBase64: bytes.toString('base64') },
+      timeoutSeconds: 60,
+    });
+    const init = input.overrides!.containerOverrides!.find((c) => c.name === 'runlater-init')!;
+    const env = Object.fromEntries(init.environment!.map((e) => [e.name!, e.value!]));
+    assert.equal(env.RUNLATER_STDIN_SHA256, sha256);
+    const dir = await volume();
+    assert.equal((await runInit(dir, env)).code, 0);
+    assert.deepEqual(await readFile(join(dir, 'stdin')), bytes);
+  });
+
+  it('the init image holds only the busybox and two scripts: at most 5 MB', async () => {
+    const { stdout } = await run('docker', ['image', 'inspect', '--format', '{{.Size}}', initImage]);
+    assert.ok(Number(stdout) <= 5 * 1024 * 1024, `${stdout.trim()} bytes`);
   });
 });

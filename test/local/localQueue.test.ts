@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embeddedDynamo.ts';
 import { LocalQueue } from '../../local/LocalQueue.ts';
@@ -22,11 +23,12 @@ describe('the local queue has the SQS semantics the dispatcher relies on', () =>
 
   async function queueWith(
     consumer: (e: SQSEvent) => Promise<SQSBatchResponse | void>,
-    options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+    options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number; concurrency?: number } = {},
+    doc: DynamoDBDocumentClient = dynamo.doc,
   ) {
     const tableName = `queue-${++n}`;
     await ensureTable(dynamo.client, tableName, { partitionKey: 'id', indexes: [] });
-    const queue = new LocalQueue({ doc: dynamo.doc, tableName, consumer, pollIntervalMs: 20, ...options });
+    const queue = new LocalQueue({ doc, tableName, consumer, ...options });
     await queue.start();
     return queue;
   }
@@ -105,7 +107,6 @@ describe('the local queue has the SQS semantics the dispatcher relies on', () =>
     const first = new LocalQueue({
       doc: dynamo.doc,
       tableName,
-      pollIntervalMs: 20,
       visibilityTimeoutSeconds: 3600,
       consumer: () => new Promise<void>((r) => (release = r)), // "crashes" mid-batch: never answers in time
     });
@@ -124,7 +125,6 @@ describe('the local queue has the SQS semantics the dispatcher relies on', () =>
     const second = new LocalQueue({
       doc: dynamo.doc,
       tableName,
-      pollIntervalMs: 20,
       consumer: async (e) => void seen.push(...e.Records.map((r) => JSON.parse(r.body).jobId)),
     });
     await second.start();
@@ -137,5 +137,71 @@ describe('the local queue has the SQS semantics the dispatcher relies on', () =>
     await second.stop();
     release();
     await first.stop();
+  });
+
+  it('does no work while its messages wait, however many there are', async () => {
+    // Counts the calls the queue makes to its table.
+    let calls = 0;
+    const counting = {
+      send: (command: never) => (calls++, dynamo.doc.send(command)),
+    } as DynamoDBDocumentClient;
+    const seen: string[] = [];
+    const queue = await queueWith(
+      async (e) => void seen.push(JSON.parse(e.Records[0]!.body).jobId),
+      {},
+      counting,
+    );
+    for (let i = 0; i < 300; i++) await queue.send({ jobId: `later-${i}`, attempt: 1 }, 3600);
+    await queue.send({ jobId: 'soon', attempt: 1 }, 1);
+    const afterSends = calls;
+    await until('the one due message', 5000, () => seen.includes('soon'));
+    // Received (1 write) and deleted (1 write): nothing read the 300 that are not due.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(calls - afterSends, 2);
+    assert.deepEqual(seen, ['soon']);
+    assert.deepEqual(await queue.depth(), { visible: 0, delayedOrInFlight: 300, dead: 0 });
+    await queue.stop();
+  });
+
+  it('handles messages as a sliding window: a slow one does not hold back the rest', async () => {
+    let releaseSlow: () => void = () => {};
+    const done: string[] = [];
+    const queue = await queueWith(
+      async (e) => {
+        const { jobId } = JSON.parse(e.Records[0]!.body);
+        if (jobId === 'slow') await new Promise<void>((r) => (releaseSlow = r));
+        done.push(jobId);
+      },
+      { concurrency: 2 },
+    );
+    await queue.send({ jobId: 'slow', attempt: 1 }, 0);
+    for (let i = 0; i < 5; i++) await queue.send({ jobId: `quick-${i}`, attempt: 1 }, 0);
+    await until('the quick ones, through the one free slot', 5000, () => done.length === 5);
+    assert.deepEqual(await queue.depth(), { visible: 0, delayedOrInFlight: 1, dead: 0 });
+    releaseSlow();
+    await until('the slow one', 5000, () => done.length === 6);
+    await queue.stop();
+    assert.deepEqual(await queue.depth(), { visible: 0, delayedOrInFlight: 0, dead: 0 });
+  });
+
+  it('brings a failed message back after the wait its consumer asks for, not the visibility timeout', async () => {
+    const receivedAt: number[] = [];
+    const ref: { queue?: LocalQueue } = {};
+    const queue = (ref.queue = await queueWith(
+      async (e) => {
+        const r = e.Records[0]!;
+        receivedAt.push(Date.now());
+        if (receivedAt.length > 1) return { batchItemFailures: [] };
+        await ref.queue!.retryAfter(r.receiptHandle, 1);
+        return { batchItemFailures: [{ itemIdentifier: r.messageId }] };
+      },
+      { visibilityTimeoutSeconds: 3600 },
+    ));
+    await queue.send({ jobId: 'retried', attempt: 1 }, 0);
+    await until('the second delivery', 5000, () => receivedAt.length === 2);
+    await queue.stop();
+    const gap = receivedAt[1]! - receivedAt[0]!;
+    assert.ok(gap >= 1000 && gap < 3000, `came back after ${gap} ms`);
+    assert.deepEqual(await queue.depth(), { visible: 0, delayedOrInFlight: 0, dead: 0 });
   });
 });

@@ -170,7 +170,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   private queryFor(query: JobQuery): QueryCommandInput {
-    const common = { TableName: this.tableName, ScanIndexForward: false };
+    const common = { TableName: this.tableName, ScanIndexForward: query.oldestFirst === true };
     if (query.status) {
       return {
         ...common,

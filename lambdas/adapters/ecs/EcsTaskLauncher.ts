@@ -91,9 +91,13 @@ export class EcsTaskLauncher implements TaskLauncher {
       'inlineBase64' in spec.stdin
         ? [{ name: 'RUNLATER_STDIN_B64', value: spec.stdin.inlineBase64 }]
         : [{ name: 'RUNLATER_STDIN_URL', value: await stdin.url(spec.stdin.blobKey) }];
+    // The init container refuses stdin bytes with another digest (lambdas/shim/init.sh).
+    const digest: KeyValuePair[] = spec.stdin.sha256
+      ? [{ name: 'RUNLATER_STDIN_SHA256', value: spec.stdin.sha256 }]
+      : [];
     const overrides = () => ({
       containerOverrides: [
-        { name: INIT_CONTAINER_NAME, environment: initEnv },
+        { name: INIT_CONTAINER_NAME, environment: [...initEnv, ...digest] },
         { name: JOB_CONTAINER_NAME, environment: jobEnv },
       ],
     });

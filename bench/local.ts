@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureTestImages } from '../test/support/images.ts';
+import { FINAL, startDevProcess, waitFinal, type DevProcess } from './devServerProcess.ts';
+import { median, ms, pairedRatio, percentile, x, type Row } from './stats.ts';
+
+const CLI = fileURLToPath(new URL('../bin/runlater.mjs', import.meta.url));
+const IMAGE = 'runlater-test/busybox';
+const STDIN = 'hello from the bench\n';
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** `docker run -i --rm` of the same image and stdin: what a job costs with no runner at all. */
+function bareDockerRun(): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('docker', ['run', '-i', '--rm', IMAGE, 'cat'], (err) =>
+      err ? reject(err) : resolve(0),
+    );
+    child.stdin!.end(STDIN);
+  });
+}
+
+/** Where one job's time went, from the phases its attempt records (ms). */
+const phaseLog: Record<string, number>[] = [];
+function notePhases(job: any): void {
+  const p = job.attempts?.[0]?.phases ?? {};
+  const at = (iso?: string) => (iso ? Date.parse(iso) : NaN);
+  phaseLog.push({
+    'queued → dispatched': at(p.dispatchedAt) - at(job.createdAt),
+    'dispatched → started': at(p.startedAt) - at(p.dispatchedAt),
+    'started → stopped': at(p.stoppedAt) - at(p.startedAt),
+    'stopped → final': at(job.finishedAt) - at(p.stoppedAt),
+  });
+}
+
+async function oneJob(dev: DevProcess): Promise<void> {
+  const { status, body } = await dev.api('POST', '/v1/jobs', { worker: 'bench', stdin: STDIN });
+  if (status >= 300) throw new Error(`POST /v1/jobs: ${status} ${JSON.stringify(body)}`);
+  const job = await waitFinal(dev, body.id);
+  if (job.status !== 'succeeded') throw new Error(`job ended ${job.status}`);
+  notePhases(job);
+  await dev.api('GET', `/v1/jobs/${body.id}/logs`);
+}
+
+function cliRunWait(dev: DevProcess): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, 'jobs', 'run', 'bench', '--stdin', '-', '--wait'],
+      { env: { ...process.env, RUNLATER_URL: dev.url, RUNLATER_TOKEN: dev.token } },
+      (err) => (err ? reject(err) : resolve(0)),
+    );
+    child.stdin!.end(STDIN);
+  });
+}
+
+/** Runs `count` tasks, `parallel` at a time. */
+async function inParallel(count: number, parallel: number, task: () => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        next++;
+        await task();
+      }
+    }),
+  );
+}
+
+async function hundredJobs(dev: DevProcess): Promise<void> {
+  const ids = await Promise.all(
+    Array.from(
+      { length: 100 },
+      async () => (await dev.api('POST', '/v1/jobs', { worker: 'bench', stdin: STDIN })).body.id as string,
+    ),
+  );
+  // One list request per 200 ms, not one GET per job: the bench must not load the server it measures.
+  const deadline = Date.now() + 300_000;
+  const pending = new Set(ids);
+  while (pending.size > 0) {
+    if (Date.now() > deadline) throw new Error(`${pending.size} jobs not final`);
+    await new Promise((r) => setTimeout(r, 200));
+    const { body } = await dev.api('GET', '/v1/jobs?worker=bench&limit=100');
+    for (const j of body.jobs as { id: string; status: string }[])
+      if (FINAL.includes(j.status)) pending.delete(j.id);
+  }
+}
+
+/** Point 5's end-to-end figures: one job, the CLI, 100 jobs, each paired with bare `docker run`. */
+export async function localJobRows(pairs: number, port: number): Promise<Row[]> {
+  await ensureTestImages();
+  const dev = await startDevProcess(port);
+  try {
+    const created = await dev.api('POST', '/v1/workers', { name: 'bench', image: IMAGE, command: ['cat'] });
+    if (created.status >= 300) throw new Error(`POST /v1/workers: ${JSON.stringify(created.body)}`);
+    await oneJob(dev); // warm: image resolved, first container made
+    await bareDockerRun();
+    const one: number[] = [];
+    const bare: number[] = [];
+    const cli: number[] = [];
+    const bare2: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      one.push(await timed(() => oneJob(dev)));
+      bare.push(await timed(bareDockerRun));
+      cli.push(await timed(() => cliRunWait(dev)));
+      bare2.push(await timed(bareDockerRun));
+    }
+    const many: number[] = [];
+    const manyBare: number[] = [];
+    for (let i = 0; i < Math.max(1, Math.round(pairs / 3)); i++) {
+      many.push(await timed(() => hundredJobs(dev)));
+      manyBare.push(await timed(() => inParallel(100, 10, bareDockerRun)));
+    }
+    const rate = (t: number) => 100_000 / t;
+    const phases = Object.keys(phaseLog[0] ?? {}).map(
+      (k) => `${k} ${ms(median(phaseLog.slice(1).map((p) => p[k]!)))}`,
+    );
+    return [
+      {
+        figure: 'where one local job spends its time (attempt phases, medians)',
+        now: phases.join(', '),
+        baseline: `docker run -i --rm: ${ms(median(bare))}`,
+        ratio: '',
+      },
+      {
+        figure: 'one trivial job, POST → final and logs read (local)',
+        now: ms(median(one)),
+        baseline: `docker run -i --rm: ${ms(median(bare))}`,
+        ratio: x(pairedRatio(one, bare)),
+        target: '≤ 1.15×',
+      },
+      {
+        figure: '`runlater jobs run --wait` (CLI)',
+        now: ms(median(cli)),
+        baseline: `docker run -i --rm: ${ms(median(bare2))}`,
+        ratio: x(pairedRatio(cli, bare2)),
+        target: '≤ 1.5×',
+      },
+      {
+        figure: '100 jobs at once (local)',
+        now: `${rate(median(many)).toFixed(1)} jobs/s`,
+        baseline: `100 docker runs, 10 in parallel: ${rate(median(manyBare)).toFixed(1)}/s`,
+        ratio: x(1 / pairedRatio(many, manyBare)),
+        target: '≥ 0.95×',
+      },
+    ];
+  } finally {
+    await dev.stop();
+  }
+}
+
+/** Dev server idle CPU with 10,000 stored delayed jobs (vs none), and POST /v1/jobs latency at 100 req/s. */
+export async function devServerLoadRows(
+  port: number,
+  delayedJobs: number,
+  idleSeconds: number,
+): Promise<Row[]> {
+  await ensureTestImages();
+  const dev = await startDevProcess(port);
+  try {
+    await dev.api('POST', '/v1/workers', { name: 'bench', image: IMAGE, command: ['cat'] });
+    const idleCpu = async () => {
+      const before = await dev.cpuSeconds();
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      return (100 * ((await dev.cpuSeconds()) - before)) / idleSeconds;
+    };
+    const empty = await idleCpu();
+
+    // POST latency, open loop: one request every 10 ms for 10 s, whatever the answers take.
+    const latencies: number[] = [];
+    const inflight: Promise<void>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      const due = start + i * 10;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(
+        (async () => {
+          const t = performance.now();
+          const r = await dev.api('POST', '/v1/jobs', {
+            worker: 'bench',
+            stdin: STDIN,
+            delaySeconds: 86_400,
+          });
+          if (r.status >= 300) throw new Error(`POST: ${r.status}`);
+          latencies.push(performance.now() - t);
+        })(),
+      );
+    }
+    await Promise.all(inflight);
+
+    // Fill up to `delayedJobs` stored delayed jobs, 20 requests at a time.
+    await inParallel(delayedJobs - 1000, 20, () =>
+      dev.api('POST', '/v1/jobs', { worker: 'bench', stdin: STDIN, delaySeconds: 86_400 }),
+    );
+    const loaded = await idleCpu();
+    return [
+      {
+        figure: `dev server idle CPU, ${delayedJobs.toLocaleString('en')} stored delayed jobs (${idleSeconds} s)`,
+        now: `${loaded.toFixed(1)}% of a core`,
+        baseline: `no jobs: ${empty.toFixed(1)}%; issue: 25% at 5,000`,
+        ratio: `${(loaded - empty).toFixed(1)} points over empty`,
+        target: '≤ 3%',
+      },
+      {
+        figure: 'POST /v1/jobs at 100 req/s (1,000 requests)',
+        now: `p50 ${ms(percentile(latencies, 0.5))}, p99 ${ms(percentile(latencies, 0.99))}`,
+        baseline: 'target 25 ms',
+        ratio: x(percentile(latencies, 0.99) / 25),
+        target: 'p99 ≤ 25 ms',
+      },
+    ];
+  } finally {
+    await dev.stop();
+  }
+}
