@@ -5,6 +5,7 @@ import type { JobStatus } from '../lambdas/core/jobStatus.ts';
 import { isFinalStatus, lineBytes, sleep, type LogStream } from './util.ts';
 
 export type { Job, JobStatus, LogLine, LogsPage, LogStream, Schedule, TokenInfo, Worker };
+export type WorkerStats = z.infer<typeof schemas.WorkerStats>;
 export { isFinalStatus, lineBytes };
 
 // Request bodies as callers write them: zod's *input* types, in which fields with a server-side
@@ -174,6 +175,15 @@ export class RunlaterClient {
   /** @example const w = await client.getWorker('resize') */
   getWorker(name: string): Promise<Worker> {
     return this.request('GET', `/v1/workers/${enc(name)}`);
+  }
+
+  /**
+   * A worker's jobs counted by state: queued (and held back by its limit), starting, running,
+   * finished in the last hour and day.
+   * @example const { queued, running } = await client.getWorkerStats('resize')
+   */
+  getWorkerStats(name: string): Promise<WorkerStats> {
+    return this.request('GET', `/v1/workers/${enc(name)}/stats`);
   }
 
   /**

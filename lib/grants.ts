@@ -21,8 +21,9 @@ export function grantLeastPrivilege(
 
   for (const f of [api, dispatcher, taskStatus, reconciler, scheduleFire]) jobs.grantReadWriteData(f);
   workers.grantReadWriteData(api);
-  workers.grantReadData(dispatcher);
-  workers.grantReadData(scheduleFire);
+  // Whoever ends an attempt gives its concurrency slot back and reads the worker's limit to
+  // send held-back jobs on (the slots are items of the jobs table).
+  for (const f of [dispatcher, scheduleFire, taskStatus, reconciler]) workers.grantReadData(f);
   tokens.grantReadWriteData(api);
   schedules.grantReadWriteData(api);
   schedules.grantReadWriteData(scheduleFire);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoConcurrencySlots } from '../lambdas/adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
@@ -135,6 +136,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     },
     workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
+    slots: new DynamoConcurrencySlots(dynamo.doc, dynamo.tableNames.jobs),
     tokens,
     queue,
     stdin,

@@ -3,6 +3,7 @@ import type { Job, JobStatus, LogLine, LogsPage, LogStream } from '../../client/
 import {
   backoff,
   collectEnv,
+  integer,
   isoTime,
   positiveInt,
   readStdinArg,
@@ -44,6 +45,11 @@ export function registerJobs(program: Command, connect: Connect): void {
     )
     .option('--max-attempts <n>', 'attempts, 1-10', positiveInt)
     .option(
+      '--priority <n>',
+      "-1000..1000: when the worker's jobs wait for a concurrency slot, higher starts first",
+      integer,
+    )
+    .option(
       '--backoff <policy>',
       'delay before retries: none, 1m, 10m, 1h, or seconds like 10,60,300',
       backoff,
@@ -72,6 +78,7 @@ export function registerJobs(program: Command, connect: Connect): void {
           ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
           ...(opts.delay !== undefined ? { delaySeconds: opts.delay } : {}),
           ...(opts.at ? { runAt: opts.at } : {}),
+          ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
           ...(retry ? { retry } : {}),
         },
         opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {},
@@ -220,6 +227,7 @@ interface RunOpts {
   at?: string;
   maxAttempts?: number;
   backoff?: ReturnType<typeof backoff>;
+  priority?: number;
   idempotencyKey?: string;
   wait?: boolean;
   output: Format;

@@ -1,7 +1,26 @@
 import type { Command } from 'commander';
 import type { UpdateWorkerInput, Worker } from '../../client/RunlaterClient.ts';
-import { backoff, collect, collectEnv, positiveInt, retryFrom, UsageError, type Connect } from './options.ts';
-import { emit, examples, outputOption, printWorker, printWorkers, say, type Format } from './output.ts';
+import {
+  backoff,
+  collect,
+  collectEnv,
+  integer,
+  limitOrNone,
+  positiveInt,
+  retryFrom,
+  UsageError,
+  type Connect,
+} from './options.ts';
+import {
+  emit,
+  examples,
+  outputOption,
+  printWorker,
+  printWorkers,
+  printWorkerStats,
+  say,
+  type Format,
+} from './output.ts';
 
 interface WorkerOpts {
   image?: string;
@@ -15,6 +34,8 @@ interface WorkerOpts {
   taskRole?: string;
   secret?: Record<string, string>;
   registryAuth?: string;
+  maxConcurrency?: number | 'none';
+  priority?: number;
   output: Format;
 }
 
@@ -46,6 +67,12 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       '--registry-auth <ref>',
       'secret holding {"username","password"} for a private registry (an ARN under runlater/ on AWS)',
     )
+    .option(
+      '--max-concurrency <n>',
+      'at most n jobs starting or running at once; the rest wait, queued (update: none lifts it)',
+      limitOrNone,
+    )
+    .option('--priority <n>', 'default priority of its jobs, -1000..1000: higher starts first', integer)
     .addOption(outputOption());
 }
 
@@ -64,6 +91,9 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
   const taskRoleArn = pick(opts.taskRole, base?.taskRoleArn);
   const secrets = pick(opts.secret, base?.secrets);
   const registryCredentials = pick(opts.registryAuth, base?.registryCredentials);
+  const maxConcurrency =
+    opts.maxConcurrency === 'none' ? undefined : pick(opts.maxConcurrency, base?.maxConcurrency);
+  const priority = pick(opts.priority, base?.priority);
   return {
     image,
     ...(command ? { command } : {}),
@@ -75,6 +105,8 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
     ...(taskRoleArn ? { taskRoleArn } : {}),
     ...(secrets ? { secrets } : {}),
     ...(registryCredentials ? { registryCredentials } : {}),
+    ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+    ...(priority !== undefined ? { priority } : {}),
   };
 }
 
@@ -148,6 +180,22 @@ export function registerWorkers(program: Command, connect: Connect): void {
     .action(async (name: string, opts: { output: Format }) => {
       const worker = await (await connect()).getWorker(name);
       emit(opts.output, worker, () => printWorker(worker));
+    });
+
+  workers
+    .command('stats')
+    .description(
+      "Count a worker's jobs: queued (and held back by --max-concurrency), starting, running, finished in the last hour and day",
+    )
+    .argument('<name>')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater workers stats thumbnailer', 'runlater workers stats thumbnailer -o json'),
+    )
+    .action(async (name: string, opts: { output: Format }) => {
+      const stats = await (await connect()).getWorkerStats(name);
+      emit(opts.output, stats, () => printWorkerStats(stats));
     });
 
   workers

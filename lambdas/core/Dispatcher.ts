@@ -1,8 +1,10 @@
+import { ConcurrencyGate } from './ConcurrencyGate.ts';
 import { RetryLaterError, TransitionConflictError } from './errors.ts';
 import { JobStatus } from './jobStatus.ts';
 import { FinishFrom, JobStateMachine } from './JobStateMachine.ts';
 import type {
   Clock,
+  ConcurrencySlots,
   DispatchMessage,
   DispatchQueue,
   JobObserver,
@@ -13,7 +15,7 @@ import type {
 } from './ports.ts';
 import { buildTaskSpec, CANCEL_STOP_REASON } from './taskSpec.ts';
 
-export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone';
+export type DispatchOutcome = 'launched' | 'not-yet' | 'held' | 'stale' | 'worker-gone';
 
 /**
  * Starts one attempt of a job. Safe to run twice for one message (queues deliver at least once):
@@ -22,6 +24,7 @@ export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone';
  */
 export class Dispatcher {
   private readonly machine: JobStateMachine;
+  private readonly gate: ConcurrencyGate;
 
   constructor(
     private readonly deps: {
@@ -29,11 +32,13 @@ export class Dispatcher {
       workers: WorkerStore;
       launcher: TaskLauncher;
       queue: DispatchQueue;
+      slots: ConcurrencySlots;
       clock: Clock;
       observer?: JobObserver;
     },
   ) {
     this.machine = new JobStateMachine(deps);
+    this.gate = new ConcurrencyGate(deps);
   }
 
   /** Throws RetryLaterError when the task cannot be started now; the message must then be redelivered. */
@@ -49,11 +54,21 @@ export class Dispatcher {
         await this.deps.queue.send(message, early);
         return 'not-yet';
       }
+      // The worker's concurrency limit: without a slot the job stays queued, held back, and is
+      // sent again when a slot frees. A worker deleted meanwhile is met (and said) at launch.
+      const worker = await this.deps.workers.get(job.worker);
+      if (worker && !(await this.gate.admit(job, worker, message.attempt))) return 'held';
       try {
         job = await this.machine.startAttempt(job, message.attempt);
       } catch (err) {
         if (!(err instanceof TransitionConflictError)) throw err;
-        job = (err.current as StoredJob | undefined) ?? job;
+        const current = (err.current as StoredJob | undefined) ?? job;
+        // Cancelled between taking the slot and starting: give it back. (Started by another
+        // delivery of this message: the slot is that attempt's, and stays.)
+        const started = current.attempt === message.attempt && current.status !== JobStatus.Queued;
+        if (worker?.maxConcurrency !== undefined && !started)
+          await this.gate.release(current, message.attempt);
+        job = current;
       }
     }
 

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, TransitionConflictError, ValidationError } from './errors.ts';
 import { newJobId } from './ids.ts';
-import { FINAL_STATUSES, isFinal, JobStatus } from './jobStatus.ts';
+import { isFinal, JobStatus } from './jobStatus.ts';
 import { JobStateMachine } from './JobStateMachine.ts';
 import { toPublicJob } from './jobView.ts';
 import { LIMITS } from './limits.ts';
@@ -87,6 +87,7 @@ export class JobAdmin {
       status: JobStatus.Queued,
       attempt: 0,
       maxAttempts: retry.maxAttempts,
+      priority: original.priority,
       exitCode: null,
       error: null,
       createdAt: iso,
@@ -146,7 +147,7 @@ export class JobAdmin {
         ...(cursor ? { cursor } : {}),
       });
       for (const job of page.jobs) {
-        if (!FINAL_STATUSES.includes(job.status)) continue;
+        if (!isFinal(job.status)) continue;
         if (job.finishedAt === null || Date.parse(job.finishedAt) > cutoff) continue;
         if (deleted >= q.limit) return { deleted, more: true };
         try {

@@ -118,6 +118,7 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
       timeoutSeconds: input.timeoutSeconds ?? worker.timeoutSeconds,
+      priority: input.priority ?? worker.priority ?? 0,
       env: input.env ?? {},
       stdinBytes: bytes.length,
       cancelRequested: false,

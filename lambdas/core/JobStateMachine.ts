@@ -130,6 +130,20 @@ export class JobStateMachine {
   }
 
   /**
+   * Holds a `queued` job back because its worker's concurrency slots are all taken: it stays
+   * `queued` and is started by the slot's release (ConcurrencyGate). Not a change of state:
+   * precondition `queued` at the same attempt (a job started or cancelled meanwhile is left alone).
+   */
+  holdBack(job: StoredJob, waitingReason: string): Promise<StoredJob> {
+    return this.write(
+      'holdBack',
+      job,
+      { status: [JobStatus.Queued], attempt: job.attempt },
+      { status: JobStatus.Queued, heldBack: 'concurrency', waitingReason, updatedAt: this.now() },
+    );
+  }
+
+  /**
    * `starting` → `running`: the attempt's program started. Precondition: `starting` at the same
    * attempt (a `running` that comes after the stop finds the job moved on and changes nothing).
    * The job's `startedAt` is its first attempt's start and is never moved.
@@ -257,7 +271,13 @@ export class JobStateMachine {
     condition: JobCondition,
     patch: Partial<StoredJob>,
   ): Promise<StoredJob> {
-    const written = await this.deps.jobs.update(job.id, condition, patch);
+    // A write that sets the status also says whether the job is held back, and carries the job's
+    // (never changing) worker and priority: the store keys its per-worker index on them.
+    const full: Partial<StoredJob> =
+      patch.status === undefined
+        ? patch
+        : { worker: job.worker, priority: job.priority ?? 0, heldBack: null, ...patch };
+    const written = await this.deps.jobs.update(job.id, condition, full);
     await this.notify(transition, job.status, written);
     return written;
   }

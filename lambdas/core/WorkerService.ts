@@ -77,6 +77,8 @@ function toWorker(
     ...(input.pidsLimit ? { pidsLimit: input.pidsLimit } : {}),
     ...(input.secrets && Object.keys(input.secrets).length > 0 ? { secrets: input.secrets } : {}),
     ...(input.registryCredentials ? { registryCredentials: input.registryCredentials } : {}),
+    ...(input.maxConcurrency !== undefined ? { maxConcurrency: input.maxConcurrency } : {}),
+    ...(input.priority !== undefined ? { priority: input.priority } : {}),
     ...meta,
   };
 }

@@ -9,8 +9,9 @@ export function toPublicJob(job: StoredJob): Job {
     taskId: _taskId,
     idempotencyKey: _key,
     requestHash: _hash,
+    heldBack: _held,
     ...view
   } = job;
-  // Jobs stored before waitingReason existed have none.
-  return { ...view, waitingReason: view.waitingReason ?? null };
+  // Jobs stored before waitingReason (or priority) existed have none.
+  return { ...view, waitingReason: view.waitingReason ?? null, priority: view.priority ?? 0 };
 }

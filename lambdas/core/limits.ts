@@ -32,6 +32,10 @@ export const LIMITS = {
    * within API Gateway's 30 s.
    */
   purgeLimitMax: 100,
+  /** A worker's maxConcurrency: its slots are one DynamoDB item (400 KB), which 1000 holders fit with room. */
+  maxConcurrency: 1000,
+  /** Priorities run from -maxPriority to maxPriority; the bound keeps the index's sort key fixed-width. */
+  maxPriority: 1000,
 } as const;
 
 export const DEFAULT_CPU = 256;

@@ -1,4 +1,4 @@
-import type { JobStatus } from './jobStatus.ts';
+import type { FinalStatus, JobStatus } from './jobStatus.ts';
 import type { Job, LogLine, Schedule, Worker } from './schemas.ts';
 import type { RetryPolicy } from './schemas.ts';
 
@@ -23,6 +23,11 @@ export interface StoredJob extends Job {
   idempotencyKey?: string;
   /** Hash of the request an idempotency key was first used with. */
   requestHash?: string;
+  /**
+   * Set while a `queued` job is held back by its worker's concurrency limit: such jobs are read
+   * in start order (JobStore.waiting). Every write that sets `status` also sets this.
+   */
+  heldBack?: 'concurrency' | null;
 }
 
 export interface WorkerStore {
@@ -80,6 +85,33 @@ export interface JobStore {
    * claimed it, or the earlier claim (its job id and request hash) when the key was taken.
    */
   claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined>;
+  /**
+   * The worker's jobs held back by its concurrency limit, in the order they should start: highest
+   * priority first, oldest (created first) within a priority. At most `limit`.
+   */
+  waiting(worker: string, limit: number): Promise<StoredJob[]>;
+  /**
+   * How many of the worker's jobs are queued (held-back ones included, and also counted apart as
+   * `heldBack`), starting and running; read from an index, never a scan.
+   */
+  countActive(worker: string): Promise<Record<'queued' | 'heldBack' | 'starting' | 'running', number>>;
+  /** How many of the worker's jobs reached each final state at or after `since`. */
+  countFinished(worker: string, since: Date): Promise<Record<FinalStatus, number>>;
+}
+
+/**
+ * A worker's concurrency slots: at most `limit` holders at once, each one attempt of a job
+ * (`<jobId>#<attempt>`). Acquiring is one conditional write, so many dispatchers at once cannot
+ * hand out more slots than the limit; a holder's slot is given back when its attempt ends (and,
+ * should that be missed in a crash, by the reconciler, which finds the attempt no longer active).
+ */
+export interface ConcurrencySlots {
+  /** Takes a slot for `holder` if fewer than `limit` are held; true if it holds one (already held: true). */
+  acquire(worker: string, holder: string, limit: number, at: Date): Promise<boolean>;
+  /** Gives the holder's slot back; a holder with none is ignored. */
+  release(worker: string, holder: string): Promise<void>;
+  /** Who holds the worker's slots, and since when. */
+  holders(worker: string): Promise<{ holder: string; since: string }[]>;
 }
 
 /** The message that asks the dispatcher to start one attempt of a job. */
@@ -207,6 +239,7 @@ export type JobTransition =
   | 'startAttempt'
   | 'recordTask'
   | 'noteWaiting'
+  | 'holdBack'
   | 'markRunning'
   | 'requeue'
   | 'requestCancel'

@@ -133,6 +133,19 @@ const Cpu = z.union(
 
 const TimeoutSeconds = z.number().int().min(1).max(LIMITS.maxTimeoutSeconds);
 
+const Priority = z.number().int().min(-LIMITS.maxPriority).max(LIMITS.maxPriority);
+
+const MaxConcurrency = z
+  .number()
+  .int()
+  .min(1)
+  .max(LIMITS.maxConcurrency)
+  .meta({
+    description:
+      'At most this many jobs of the worker starting or running at once; the rest wait, queued, ' +
+      'highest priority first, then oldest. Unset: no limit',
+  });
+
 /**
  * Jobs get no AWS permissions unless their worker names a role. runlater may only pass roles whose
  * name starts with `runlater-job-`, so an API token cannot hand a job any role of the account.
@@ -201,6 +214,10 @@ const WorkerFields = z.strictObject({
   retry: RetryPolicy.optional(),
   taskRoleArn: TaskRoleArn.optional(),
   pidsLimit: PidsLimit.optional(),
+  maxConcurrency: MaxConcurrency.optional(),
+  priority: Priority.optional().meta({
+    description: "Default priority of the worker's jobs (higher starts first when jobs wait); default 0",
+  }),
   secrets: WorkerSecrets.optional(),
   registryCredentials: SecretReference.optional().meta({
     description:
@@ -238,6 +255,8 @@ export const Worker = z
       .optional()
       .meta({ description: 'Names and references, never values' }),
     registryCredentials: z.string().optional(),
+    maxConcurrency: z.number().int().optional(),
+    priority: z.number().int().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     revision: z.number().int().meta({ description: 'Incremented on every update' }),
@@ -253,6 +272,10 @@ export const CreateJobRequest = z
     env: JobEnv.optional(),
     timeoutSeconds: TimeoutSeconds.optional(),
     retry: RetryPolicy.optional(),
+    priority: Priority.optional().meta({
+      description:
+        "When jobs wait for the worker's concurrency limit, higher priority starts first (default: the worker's)",
+    }),
     delaySeconds: z.number().int().min(0).max(LIMITS.maxDelaySeconds).optional(),
     runAt: z.iso
       .datetime({ offset: true })
@@ -280,6 +303,7 @@ export const ScheduleJobTemplate = z
     env: CreateJobRequest.shape.env,
     timeoutSeconds: CreateJobRequest.shape.timeoutSeconds,
     retry: CreateJobRequest.shape.retry,
+    priority: CreateJobRequest.shape.priority,
   })
   .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
     message: 'give stdin or stdinBase64, not both',
@@ -387,12 +411,16 @@ export const Job = z
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
     timeoutSeconds: z.number().int(),
+    priority: z
+      .number()
+      .int()
+      .meta({ description: 'Higher starts first when jobs wait for a concurrency slot' }),
     env: z.record(z.string(), z.string()),
     stdinBytes: z.number().int(),
     cancelRequested: z.boolean(),
     waitingReason: z.string().nullable().meta({
       description:
-        'Why the job is not running yet: a delay, a retry and its cause, or a task the infrastructure cannot start now; null otherwise',
+        "Why the job is not running yet: a delay, a retry and its cause, the worker's concurrency limit (`waiting: concurrency ...`), or a task the infrastructure cannot start now; null otherwise",
     }),
     attempts: z.array(Attempt),
     rerunOf: z.string().optional().meta({ description: 'The job this one re-runs' }),
@@ -461,6 +489,38 @@ export const PurgeResult = z
   })
   .meta({ id: 'PurgeResult' });
 export type PurgeResult = z.infer<typeof PurgeResult>;
+const FinishedCounts = z
+  .object({
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    timed_out: z.number().int(),
+    cancelled: z.number().int(),
+  })
+  .meta({ id: 'FinishedCounts', description: 'Jobs that reached each final state in the period' });
+
+export const WorkerStats = z
+  .object({
+    worker: WorkerName,
+    maxConcurrency: z.number().int().nullable().meta({ description: 'The limit; null: none' }),
+    queued: z
+      .number()
+      .int()
+      .meta({ description: 'Jobs queued, whatever they wait for (a delay, a retry, a slot)' }),
+    waitingOnConcurrency: z
+      .number()
+      .int()
+      .meta({ description: 'Of the queued jobs, those due but held back by maxConcurrency' }),
+    starting: z.number().int(),
+    running: z.number().int(),
+    slotsInUse: z
+      .number()
+      .int()
+      .meta({ description: 'Concurrency slots held by attempts starting or running' }),
+    finished: z.object({ lastHour: FinishedCounts, lastDay: FinishedCounts }),
+    at: z.iso.datetime().meta({ description: 'When the counts were read' }),
+  })
+  .meta({ id: 'WorkerStats' });
+export type WorkerStats = z.infer<typeof WorkerStats>;
 
 export const ListJobsQuery = z.strictObject({
   worker: WorkerName.optional(),

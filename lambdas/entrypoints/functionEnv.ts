@@ -52,8 +52,9 @@ export const FUNCTION_ENV = {
     ...TASK_DEFINITIONS,
   ],
   dispatcher: [...STORE, 'WORKERS_TABLE', ...QUEUE, ...LAUNCH, ...TASK_DEFINITIONS],
-  taskStatus: [...STORE, ...QUEUE],
-  reconciler: [...STORE, ...QUEUE, 'CLUSTER_ARN'],
+  // An attempt that ends gives its concurrency slot back, reading the worker's limit.
+  taskStatus: [...STORE, 'WORKERS_TABLE', ...QUEUE],
+  reconciler: [...STORE, 'WORKERS_TABLE', ...QUEUE, 'CLUSTER_ARN'],
   scheduleFire: [...STORE, 'WORKERS_TABLE', 'SCHEDULES_TABLE', ...QUEUE, 'STDIN_BUCKET'],
 } as const satisfies Record<string, readonly EnvVar[]>;
 

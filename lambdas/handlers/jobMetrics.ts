@@ -76,8 +76,8 @@ function between(from: string | null | undefined, to: string | null | undefined)
 
 /**
  * The runtime with the JobsFinished metric on its observer, unless it has an observer already.
- * Every handler that can end a job (api, dispatcher, status, reconciler, schedule-fire) wraps its
- * runtime with this, so the count is whole whichever function ended the job.
+ * Schedule runs wrap theirs with this (they only queue jobs, so end no attempt); every handler
+ * that can end an attempt uses withJobObservers (jobObservers.ts), which adds this metric too.
  */
 export function withJobMetrics<R extends { observer?: JobObserver }>(
   runtime: R,

@@ -1,11 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Reconciler, type ReconcileSummary, type ReconcilerOptions } from '../core/Reconciler.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
-import { withJobMetrics } from './jobMetrics.ts';
+import { withJobObservers } from './jobObservers.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What the reconciler uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
-export type ReconcilerRuntime = Pick<Runtime, 'jobs' | 'launcher' | 'queue' | 'clock' | 'observer'>;
+export type ReconcilerRuntime = Pick<
+  Runtime,
+  'jobs' | 'workers' | 'slots' | 'launcher' | 'queue' | 'clock' | 'observer'
+>;
 
 /** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */
 export function makeReconcilerHandler(
@@ -13,7 +16,7 @@ export function makeReconcilerHandler(
   options: ReconcilerOptions = {},
   logger = new Logger({ serviceName: 'runlater-reconciler' }),
 ) {
-  const observed = withJobMetrics(runtime);
+  const observed = withJobObservers(runtime);
   const reconciler = new Reconciler({ ...observed, recorder: new TaskStatusRecorder(observed) }, options);
   return async (): Promise<ReconcileSummary> => {
     const summary = await reconciler.run();

@@ -21,11 +21,14 @@ import {
   SetSecretRequest,
   UpdateWorkerRequest,
   Worker,
+  WorkerStats,
 } from '../core/schemas.ts';
 import { ScheduleService } from '../core/ScheduleService.ts';
 import { TokenService } from '../core/TokenService.ts';
 import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
+import { workerStats } from '../core/workerStats.ts';
+import { ConcurrencyGate } from '../core/ConcurrencyGate.ts';
 import { IdempotencyHeaders, JobIdParams, NameParams, TokenIdParams } from './http/params.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
@@ -135,7 +138,24 @@ export function buildRoutes(runtime: Runtime): Route[] {
       body: UpdateWorkerRequest,
       responses: { 200: ok('The worker as now stored', Worker) },
       errors: [404, 409, 413],
-      handler: async ({ params, body }) => json(200, await workers.update(params.name, body)),
+      handler: async ({ params, body }) => {
+        const worker = await workers.update(params.name, body);
+        // A limit raised or removed takes effect for the jobs already held back.
+        await new ConcurrencyGate(runtime).wake(worker.name);
+        return json(200, worker);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/workers/{name}/stats',
+      operationId: 'getWorkerStats',
+      tag: 'Workers',
+      summary: "Count a worker's jobs by state (queued, held back, starting, running, finished lately)",
+      scope: Scope.Jobs,
+      params: NameParams,
+      responses: { 200: ok("The worker's counts", WorkerStats) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await workerStats(runtime, params.name)),
     }),
     route({
       method: 'DELETE',

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  ConcurrencySlots,
   DispatchQueue,
   JobObserver,
   JobStore,
@@ -22,6 +23,8 @@ import type { WorkerHook } from '../core/WorkerService.ts';
 export interface Runtime {
   jobs: JobStore;
   workers: WorkerStore;
+  /** The workers' concurrency slots (on AWS and locally: an item per worker in the jobs table). */
+  slots: ConcurrencySlots;
   tokens: TokenStore;
   queue: DispatchQueue;
   stdin: StdinStore;
@@ -38,8 +41,9 @@ export interface Runtime {
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
   /**
-   * Hears every job transition. Unset, the handlers put the JobsFinished metric here
-   * (jobMetrics.ts: withJobMetrics); every core built on the runtime passes it on.
+   * Hears every job transition. Unset, the handlers put the JobsFinished metric here; they always
+   * add the release of concurrency slots (jobObservers.ts: withJobObservers). Every core built on
+   * the runtime passes it on.
    */
   observer?: JobObserver;
 }

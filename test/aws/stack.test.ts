@@ -40,6 +40,7 @@ describe('the CDK stack', () => {
         Match.objectLike({ IndexName: 'byCreated' }),
         Match.objectLike({ IndexName: 'byWorker' }),
         Match.objectLike({ IndexName: 'byStatus' }),
+        Match.objectLike({ IndexName: 'byWorkerState' }),
       ]),
     });
   });
@@ -165,6 +166,22 @@ describe('the CDK stack', () => {
   it('has a dashboard and outputs the API URL', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasOutput('ApiUrl', {});
+  });
+
+  it('lets every function that ends attempts read the workers (a freed slot wakes held-back jobs by the limit)', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const workersTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
+      id.startsWith('RunLaterWorkersTable'),
+    );
+    for (const role of ['Dispatcher', 'TaskStatus', 'Reconciler', 'ScheduleFire']) {
+      const [, policy] = Object.entries(policies).find(([id]) => id.startsWith(`RunLater${role}Role`))!;
+      const readsWorkers = (
+        policy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[]
+      ).some(
+        (s) => s.Action.includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes(workersTable!),
+      );
+      assert.ok(readsWorkers, `${role} reads the workers table`);
+    }
   });
 
   it("lets only the dispatcher run tasks, and only of this stack's task definitions", () => {

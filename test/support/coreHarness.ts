@@ -1,3 +1,4 @@
+import { DynamoConcurrencySlots } from '../../lambdas/adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoJobStore } from '../../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoWorkerStore } from '../../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
 import { GoneError, RetryLaterError } from '../../lambdas/core/errors.ts';
@@ -85,6 +86,7 @@ export async function coreHarness() {
     dynamo,
     jobs,
     workers,
+    slots: new DynamoConcurrencySlots(dynamo.doc, dynamo.tableNames.jobs),
     queue: new RecordingQueue(),
     launcher: new RecordingLauncher(),
     stdin: new MemoryStdinStore(),

@@ -14,11 +14,12 @@ import { ConflictError, NotFoundError, TransitionConflictError, ValidationError 
 import { isFinal, type JobStatus } from '../../core/jobStatus.ts';
 import type { IdempotencyClaim, JobCondition, JobQuery, JobStore, StoredJob } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
+import { JobStateIndex, stateIndexKeys } from './jobStateIndex.ts';
 import { JOB_INDEX } from './tables.ts';
 import { JOB_ID_PATTERN } from '../../core/ids.ts';
 
-/** Attributes the table needs that are not part of the job: the index key and the TTL. */
-const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom'] as const;
+/** Attributes the table needs that are not part of the job: the index keys and the TTL. */
+const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom', 'workerState', 'stateOrder'] as const;
 
 export interface DynamoJobStoreOptions {
   /** Finished jobs expire this many seconds after they finish (DynamoDB TTL). */
@@ -31,18 +32,22 @@ export interface DynamoJobStoreOptions {
  * TransitionConflictError carrying the job as it is now.
  */
 export class DynamoJobStore implements JobStore {
+  private readonly stateIndex: JobStateIndex;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly options: DynamoJobStoreOptions = {},
-  ) {}
+  ) {
+    this.stateIndex = new JobStateIndex(client, tableName);
+  }
 
   async create(job: StoredJob): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...job, kind: 'job' },
+          Item: { ...job, kind: 'job', ...stateIndexKeys(job) },
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -230,6 +235,19 @@ export class DynamoJobStore implements JobStore {
     if (patch.status && isFinal(patch.status) && this.options.retentionSeconds) {
       fields.expiresAt = Math.floor(Date.now() / 1000) + this.options.retentionSeconds;
     }
+    // The core sends the worker, priority and heldBack with every status it writes (JobStateMachine).
+    if (patch.status && patch.worker && patch.updatedAt) {
+      Object.assign(
+        fields,
+        stateIndexKeys({
+          ...patch,
+          id,
+          worker: patch.worker,
+          status: patch.status,
+          updatedAt: patch.updatedAt,
+        }),
+      );
+    }
     for (const [i, [key, value]] of Object.entries(fields).entries()) {
       if (value === undefined) continue;
       names[`#f${i}`] = key;
@@ -299,6 +317,21 @@ export class DynamoJobStore implements JobStore {
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
     );
     return { jobId: String(out.Item?.jobId), requestHash: String(out.Item?.requestHash) };
+  }
+
+  async waiting(worker: string, limit: number): Promise<StoredJob[]> {
+    const ids = await this.stateIndex.waitingIds(worker, limit);
+    // The index is read eventually consistent: each job is read again, and kept if still held back.
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((j): j is StoredJob => j?.status === 'queued' && Boolean(j.heldBack));
+  }
+
+  countActive(worker: string) {
+    return this.stateIndex.countActive(worker);
+  }
+
+  countFinished(worker: string, since: Date) {
+    return this.stateIndex.countFinished(worker, since);
   }
 
   private expiry(): { expiresAt?: number } {

@@ -45,6 +45,7 @@ export function jobStoreConformance(name: string, open: () => Promise<JobStoreSu
         startedAt: null,
         finishedAt: null,
         timeoutSeconds: 60,
+        priority: 0,
         env: { A: 'b' },
         stdinBytes: 1,
         cancelRequested: false,
