@@ -5,6 +5,7 @@ import type { JobStatus } from '../lambdas/core/jobStatus.ts';
 import { isFinalStatus, lineBytes, sleep, type LogStream } from './util.ts';
 
 export type { Job, JobStatus, LogLine, LogsPage, LogStream, Schedule, TokenInfo, Worker };
+export type WorkerStats = z.infer<typeof schemas.WorkerStats>;
 export { isFinalStatus, lineBytes };
 
 // Request bodies as callers write them: zod's *input* types, in which fields with a server-side
@@ -15,6 +16,9 @@ export type UpdateWorkerInput = z.input<typeof schemas.UpdateWorkerRequest>;
 export type CreateJobInput = z.input<typeof schemas.CreateJobRequest>;
 export type CreateScheduleInput = z.input<typeof schemas.CreateScheduleRequest>;
 export type RetryPolicyInput = z.input<typeof schemas.RetryPolicy>;
+export type RerunJobInput = z.input<typeof schemas.RerunJobRequest>;
+export type PurgeJobsInput = z.input<typeof schemas.PurgeJobsRequest>;
+export type PurgeResult = z.output<typeof schemas.PurgeResult>;
 
 export interface ListJobsQuery {
   worker?: string;
@@ -189,6 +193,15 @@ export class RunlaterClient {
   }
 
   /**
+   * A worker's jobs counted by state: queued (and held back by its limit), starting, running,
+   * finished in the last hour and day.
+   * @example const { queued, running } = await client.getWorkerStats('resize')
+   */
+  getWorkerStats(name: string): Promise<WorkerStats> {
+    return this.request('GET', `/v1/workers/${enc(name)}/stats`);
+  }
+
+  /**
    * Replaces a worker's settings (PUT: fields left out take their defaults).
    * @example await client.updateWorker('resize', { image: 'ghcr.io/acme/resize:2' })
    */
@@ -225,6 +238,27 @@ export class RunlaterClient {
   /** @example await client.cancelJob(id) // a queued job never starts; a running one is stopped */
   cancelJob(id: string): Promise<Job> {
     return this.request('POST', `/v1/jobs/${enc(id)}/cancel`);
+  }
+
+  /**
+   * Queues a finished job again as a new job (same worker, stdin, env and settings; `env` given
+   * here is set over the original's). @example const again = await client.rerunJob(id, { env: { MODE: 'verbose' } })
+   */
+  rerunJob(id: string, overrides: RerunJobInput = {}): Promise<Job> {
+    return this.request('POST', `/v1/jobs/${enc(id)}/rerun`, { body: overrides });
+  }
+
+  /** Deletes a finished job with its stdin and output. @example await client.deleteJob(id) */
+  async deleteJob(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/jobs/${enc(id)}`);
+  }
+
+  /**
+   * Deletes finished jobs, at most `limit` a call; call again while `more`.
+   * @example const { deleted, more } = await client.purgeJobs({ worker: 'resize', olderThanSeconds: 86400 })
+   */
+  purgeJobs(query: PurgeJobsInput = {}): Promise<PurgeResult> {
+    return this.request('POST', '/v1/jobs/purge', { body: query });
   }
 
   /** One page of output. @example const page = await client.getLogs(id, { stream: 'stderr' }) */
@@ -322,6 +356,25 @@ export class RunlaterClient {
   /** The token is in the answer only: the server keeps its hash. @example const { token } = await client.createToken('ci', ['jobs']) */
   createToken(name: string, scopes: ('admin' | 'jobs')[]): Promise<TokenInfo & { token: string }> {
     return this.request('POST', '/v1/tokens', { body: { name, scopes } });
+  }
+
+  /**
+   * Sets a secret kept by runlater dev (admin); workers name it in `secrets`. The value is never
+   * returned. @example await client.setSecret('db-password', process.env.DB_PASSWORD!)
+   */
+  async setSecret(name: string, value: string): Promise<void> {
+    await this.request('PUT', `/v1/secrets/${enc(name)}`, { body: { value } });
+  }
+
+  /** Names and times only. @example const names = (await client.listSecrets()).map((s) => s.name) */
+  async listSecrets(): Promise<{ name: string; updatedAt: string }[]> {
+    return (await this.request<{ secrets: { name: string; updatedAt: string }[] }>('GET', '/v1/secrets'))
+      .secrets;
+  }
+
+  /** @example await client.deleteSecret('db-password') */
+  async deleteSecret(name: string): Promise<void> {
+    await this.request('DELETE', `/v1/secrets/${enc(name)}`);
   }
 
   /** @example const tokens = await client.listTokens() */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -225,6 +225,17 @@ export class RunLater extends Construct {
       }),
     );
     this.jobLogGroup.grantWrite(executionRole);
+    // Worker secrets and private-registry credentials: only those named under runlater/ (the API
+    // refuses any other reference), so a worker cannot hand a job any secret of the account.
+    executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArns(stack).secrets],
+      }),
+    );
+    executionRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: [secretArns(stack).parameters] }),
+    );
 
     const shimImage = new DockerImageAsset(this, 'ShimImage', {
       directory: stageShimImageContext(),
@@ -448,4 +459,17 @@ export class RunLater extends Construct {
         api: this.api,
       });
   }
+}
+
+/** The secrets a job's task may be given: Secrets Manager secrets and SSM parameters named runlater/*. */
+export function secretArns(stack: Stack): { secrets: string; parameters: string } {
+  return {
+    secrets: stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: 'runlater/*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    parameters: stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: 'runlater/*' }),
+  };
 }

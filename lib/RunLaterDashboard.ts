@@ -85,6 +85,47 @@ export class RunLaterDashboard extends Construct {
           }),
         ],
         [
+          new cloudwatch.GraphWidget({
+            title: 'Jobs started, and where their start time goes (ms, p50 and p99)',
+            left: [
+              ...['p50', 'p99'].flatMap((statistic) =>
+                [METRICS.queueWait, METRICS.startLatency].map(
+                  (metricName) =>
+                    new cloudwatch.MathExpression({
+                      // The metrics carry a `worker` dimension: SEARCH graphs them across workers.
+                      expression: `SEARCH('{${METRICS.namespace},service,worker} MetricName="${metricName}"', '${statistic}', ${period.toSeconds()})`,
+                      label: `${metricName} ${statistic}`,
+                      period,
+                    }),
+                ),
+              ),
+            ],
+            right: [
+              new cloudwatch.MathExpression({
+                expression: `SUM(SEARCH('{${METRICS.namespace},service,worker} MetricName="${METRICS.jobsStarted}"', 'Sum', ${period.toSeconds()}))`,
+                label: 'started',
+                period,
+              }),
+            ],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Run duration (ms), by final status',
+            left: ['succeeded', 'failed', 'timed_out', 'cancelled'].map(
+              (status) =>
+                new cloudwatch.Metric({
+                  namespace: METRICS.namespace,
+                  metricName: METRICS.runDuration,
+                  dimensionsMap: { service: METRICS.service, status },
+                  statistic: 'p50',
+                  period,
+                  label: `${status} p50`,
+                }),
+            ),
+            width: 12,
+          }),
+        ],
+        [
           new cloudwatch.AlarmWidget({
             title: 'Dead-letter queue depth',
             alarm: props.deadLetterAlarm,

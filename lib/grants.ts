@@ -21,8 +21,9 @@ export function grantLeastPrivilege(
 
   for (const f of [api, dispatcher, taskStatus, reconciler, scheduleFire]) jobs.grantReadWriteData(f);
   workers.grantReadWriteData(api);
-  workers.grantReadData(dispatcher);
-  workers.grantReadData(scheduleFire);
+  // Whoever ends an attempt gives its concurrency slot back and reads the worker's limit to
+  // send held-back jobs on (the slots are items of the jobs table).
+  for (const f of [dispatcher, scheduleFire, taskStatus, reconciler]) workers.grantReadData(f);
   tokens.grantReadWriteData(api);
   schedules.grantReadWriteData(api);
   schedules.grantReadWriteData(scheduleFire);
@@ -35,7 +36,8 @@ export function grantLeastPrivilege(
   // The dispatcher moves inline stdin to S3 when the overrides would not fit, and signs the
   // URLs the init container fetches with (a presigned URL carries its signer's permission).
   s3(['s3:PutObject'], api, scheduleFire, dispatcher);
-  s3(['s3:GetObject'], dispatcher);
+  // The API copies a job's stdin for a re-run (CopyObject reads the source and writes the copy).
+  s3(['s3:GetObject'], dispatcher, api);
   s3(['s3:DeleteObject'], api);
 
   const scheduleArn = stack.formatArn({
@@ -150,6 +152,8 @@ export function grantLeastPrivilege(
       resources: [stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' })],
     }),
   );
-  // The API reads job output; the dispatcher reads a pipeline source's stdout (stdinFrom).
-  for (const f of [api, dispatcher]) runlater.jobLogGroup.grant(f, 'logs:GetLogEvents');
+  // The API reads job output and deletes a deleted job's output stream; the dispatcher reads a
+  // pipeline source's stdout (stdinFrom).
+  runlater.jobLogGroup.grant(api, 'logs:GetLogEvents', 'logs:DeleteLogStream');
+  runlater.jobLogGroup.grant(dispatcher, 'logs:GetLogEvents');
 }

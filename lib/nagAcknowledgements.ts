@@ -98,6 +98,16 @@ export function acknowledgeNagFindings(
     "Workers name any image: ECS must be able to pull from any of the account's ECR repositories (GetAuthorizationToken has no resource either)",
   );
   ack(
+    parts.executionRole,
+    `AwsSolutions-IAM5[Resource::${arn('secretsmanager', 'secret:runlater/*')}]`,
+    'Workers name their secrets at run time; the task may read only secrets named runlater/*',
+  );
+  ack(
+    parts.executionRole,
+    `AwsSolutions-IAM5[Resource::${arn('ssm', 'parameter/runlater/*')}]`,
+    'Workers name their parameters at run time; the task may read only parameters named runlater/*',
+  );
+  ack(
     runlater.stdinBucket,
     'AwsSolutions-S1',
     "Objects live at most 10 days, are written only by runlater's functions and read only through presigned URLs; use CloudTrail data events for an audit trail",

@@ -1,8 +1,6 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JOB_INDEX } from '../lambdas/adapters/dynamodb/tables.ts';
-import { outputDirFor } from '../lambdas/adapters/local/outputFormat.ts';
+import { removeTaskOutput } from '../lambdas/adapters/local/LocalLogReader.ts';
 import { FINAL_STATUSES } from '../lambdas/core/jobStatus.ts';
 import type { StdinStore, StoredJob } from '../lambdas/core/ports.ts';
 
@@ -55,10 +53,7 @@ export class LocalRetention {
     // Files first: if we stop half way, the job is still there to be swept again.
     for (const attempt of job.attempts ?? []) {
       if (!attempt.taskId) continue;
-      const output = outputDirFor(this.options.dataDir, attempt.taskId);
-      await rm(output, { recursive: true, force: true });
-      await rm(`${output}.jsonl`, { force: true }); // as earlier versions kept it
-      await rm(join(this.options.dataDir, 'ended', `${attempt.taskId}.json`), { force: true });
+      await removeTaskOutput(this.options.dataDir, attempt.taskId);
     }
     if (job.stdin && 'blobKey' in job.stdin) await this.options.stdin.delete(job.stdin.blobKey);
     await this.options.doc.send(

@@ -3,13 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoConcurrencySlots } from '../lambdas/adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoJobStore } from '../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoScheduleStore } from '../lambdas/adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../lambdas/adapters/dynamodb/DynamoTokenStore.ts';
 import { DynamoWorkerStore } from '../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
 import { DockerTaskLauncher } from '../lambdas/adapters/docker/DockerTaskLauncher.ts';
 import { HttpWebhookSender } from '../lambdas/adapters/http/HttpWebhookSender.ts';
+import { FileSecretStore } from '../lambdas/adapters/local/FileSecretStore.ts';
 import { FileStdinStore } from '../lambdas/adapters/local/FileStdinStore.ts';
+import { LocalCredentials } from '../lambdas/adapters/local/LocalCredentials.ts';
 import { LocalLogReader } from '../lambdas/adapters/local/LocalLogReader.ts';
 import { LIMITS } from '../lambdas/core/limits.ts';
 import { systemClock } from '../lambdas/core/ports.ts';
@@ -102,9 +105,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
   const stdin = new FileStdinStore(join(dataDir, 'stdin'));
   const schedules = new DynamoScheduleStore(dynamo.doc, dynamo.tableNames.schedules);
+  const secrets = new FileSecretStore(join(dataDir, 'secrets'));
   const launcher = new DockerTaskLauncher({
     dataDir,
     stdinStore: stdin,
+    credentials: new LocalCredentials({ secrets }),
     onTaskEvent: (update) => handlers.taskStatus(update),
   });
   const queue = new LocalQueue({
@@ -145,6 +150,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     },
     workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
+    slots: new DynamoConcurrencySlots(dynamo.doc, dynamo.tableNames.jobs),
     tokens,
     queue,
     stdin,
@@ -154,6 +160,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     schedules,
     scheduleTrigger,
     deliveryQueue,
+    secrets,
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
   // Launches run as a sliding window over the queue; a record that fails comes back after a short,

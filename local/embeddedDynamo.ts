@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableDefinition } from '../lambdas/adapters/dynamodb/tables.ts';
+import { rebuildTable, resumeRebuild } from './tableMigration.ts';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
@@ -52,30 +53,45 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
     tokens: 'runlater-tokens',
     schedules: 'runlater-schedules',
   };
-  for (const def of Object.values(TABLES)) await ensureTable(client, tableNames[def.name], def);
-  return {
-    endpoint,
-    client,
-    doc,
-    tableNames,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+  const close = async () => {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   };
+  try {
+    for (const def of Object.values(TABLES)) {
+      const table = tableNames[def.name];
+      const backup = path ? `${path}-rebuild-${table}.json` : undefined;
+      if (backup) await resumeRebuild(client, table, backup, () => ensureTable(client, table, def));
+      await ensureTable(client, table, def, backup);
+    }
+  } catch (err) {
+    // Nothing would close the server otherwise, and it would keep the process alive.
+    await close();
+    throw err;
+  }
+  return { endpoint, client, doc, tableNames, close };
 }
 
+/**
+ * Creates the table if it is missing. With `backupFile`, a table that lacks an index of `def`
+ * (made by an older runlater) is rebuilt with it, its items kept (tableMigration.ts).
+ */
 export async function ensureTable(
   client: DynamoDBClient,
   tableName: string,
   def: Omit<TableDefinition, 'name'>,
-) {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (err) {
+  backupFile?: string,
+): Promise<void> {
+  const existing = await client.send(new DescribeTableCommand({ TableName: tableName })).catch((err) => {
     if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException')
       throw err;
+    return undefined;
+  });
+  if (existing) {
+    const has = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    if (backupFile && def.indexes.some((i) => !has.has(i.name)))
+      await rebuildTable(client, tableName, backupFile, () => ensureTable(client, tableName, def));
+    return;
   }
   const attributes = new Set([def.partitionKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
   await client.send(

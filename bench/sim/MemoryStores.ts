@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, TransitionConflictError } from '../../lambdas/core/errors.ts';
+import { FINAL_STATUSES, type FinalStatus, type JobStatus } from '../../lambdas/core/jobStatus.ts';
 import type { JobCondition, JobStore, StoredJob, WorkerStore } from '../../lambdas/core/ports.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import type { VirtualTime } from './VirtualTime.ts';
@@ -45,8 +46,52 @@ export class MemoryJobStore implements JobStore {
     return structuredClone(next);
   }
 
+  async remove(id: string, statuses: readonly JobStatus[]): Promise<void> {
+    await this.time.sleep(this.latencyMs);
+    const job = this.jobs.get(id);
+    if (!job) throw new NotFoundError(`no job ${id}`);
+    if (!statuses.includes(job.status))
+      throw new TransitionConflictError(`job ${id} is ${job.status}`, structuredClone(job));
+    this.jobs.delete(id);
+  }
+
   async claimIdempotencyKey(): Promise<undefined> {
     return undefined;
+  }
+
+  /** Held-back jobs in start order: highest priority first, oldest within a priority. */
+  async waiting(worker: string, limit: number): Promise<StoredJob[]> {
+    await this.time.sleep(this.latencyMs);
+    return [...this.jobs.values()]
+      .filter((j) => j.worker === worker && j.status === 'queued' && Boolean(j.heldBack))
+      .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || a.createdAt.localeCompare(b.createdAt))
+      .slice(0, limit)
+      .map((j) => structuredClone(j));
+  }
+
+  async countActive(worker: string) {
+    await this.time.sleep(this.latencyMs);
+    const counts = { queued: 0, heldBack: 0, starting: 0, running: 0 };
+    for (const j of this.jobs.values()) {
+      if (j.worker !== worker) continue;
+      if (j.status === 'queued') {
+        counts.queued++;
+        if (j.heldBack) counts.heldBack++;
+      } else if (j.status === 'starting' || j.status === 'running') counts[j.status]++;
+    }
+    return counts;
+  }
+
+  async countFinished(worker: string, since: Date) {
+    await this.time.sleep(this.latencyMs);
+    const counts = Object.fromEntries(FINAL_STATUSES.map((s) => [s, 0])) as Record<FinalStatus, number>;
+    for (const j of this.jobs.values()) {
+      const final = (FINAL_STATUSES as readonly string[]).includes(j.status);
+      if (j.worker === worker && final && j.finishedAt && new Date(j.finishedAt) >= since) {
+        counts[j.status as FinalStatus]++;
+      }
+    }
+    return counts;
   }
 }
 

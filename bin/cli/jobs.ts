@@ -4,6 +4,7 @@ import {
   backoff,
   collect,
   collectEnv,
+  integer,
   isoTime,
   positiveInt,
   readStdinArg,
@@ -13,6 +14,7 @@ import {
 } from './options.ts';
 import { emit, examples, outputOption, printJob, printJobs, say, writeLine, type Format } from './output.ts';
 import { cancelText, runJob, waitJob } from './run.ts';
+import { registerJobAdmin } from './jobAdmin.ts';
 
 const STATUSES: JobStatus[] = [
   'queued',
@@ -43,6 +45,11 @@ export function registerJobs(program: Command, connect: Connect): void {
       new Option('--at <time>', 'start at this ISO 8601 time (up to 7 days ahead)').argParser(isoTime),
     )
     .option('--max-attempts <n>', 'attempts, 1-10', positiveInt)
+    .option(
+      '--priority <n>',
+      "-1000..1000: when the worker's jobs wait for a concurrency slot, higher starts first",
+      integer,
+    )
     .option(
       '--backoff <policy>',
       'delay before retries: none, 1m, 10m, 1h, or seconds like 10,60,300',
@@ -84,6 +91,7 @@ export function registerJobs(program: Command, connect: Connect): void {
           ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
           ...(opts.delay !== undefined ? { delaySeconds: opts.delay } : {}),
           ...(opts.at ? { runAt: opts.at } : {}),
+          ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
           ...(retry ? { retry } : {}),
           ...(opts.notify ? { notify: { url: opts.notify } } : {}),
           ...(opts.after ? { after: opts.after } : {}),
@@ -238,6 +246,8 @@ export function registerJobs(program: Command, connect: Connect): void {
       const job: Job = await (await connect()).cancelJob(id);
       emit(opts.output, job, () => say(opts.output, cancelText(job)));
     });
+
+  registerJobAdmin(jobs, connect);
 }
 
 interface LogsOpts {
@@ -255,6 +265,7 @@ interface RunOpts {
   at?: string;
   maxAttempts?: number;
   backoff?: ReturnType<typeof backoff>;
+  priority?: number;
   idempotencyKey?: string;
   notify?: string;
   after?: string[];

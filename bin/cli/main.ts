@@ -10,6 +10,7 @@ import { registerLogin } from './login.ts';
 import { UsageError, type Connect, type GlobalOpts } from './options.ts';
 import { examples } from './output.ts';
 import { registerSchedules } from './schedules.ts';
+import { registerSecrets } from './secrets.ts';
 import { registerTokens } from './tokens.ts';
 import { registerWorkers } from './workers.ts';
 
@@ -51,6 +52,7 @@ registerJobs(program, connect);
 registerPipe(program, connect);
 registerSchedules(program, connect);
 registerTokens(program, connect);
+registerSecrets(program, connect);
 registerCompletion(program);
 
 // `runlater jobs logs ID | head` closes the pipe early: that is the reader's choice, not an error.

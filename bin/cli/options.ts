@@ -41,6 +41,17 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** A whole number that may be negative (a priority). */
+export function integer(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return Number(value);
+}
+
+/** `--max-concurrency N`, or `none` to lift the limit. */
+export function limitOrNone(value: string): number | 'none' {
+  return value === 'none' ? 'none' : positiveInt(value);
+}
+
 export function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
   return Number(value);

@@ -1,6 +1,12 @@
 import { Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { lineBytes, type Job, type LogLine, type Worker } from '../../client/RunlaterClient.ts';
+import {
+  lineBytes,
+  type Job,
+  type LogLine,
+  type Worker,
+  type WorkerStats,
+} from '../../client/RunlaterClient.ts';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -91,6 +97,8 @@ export function printJob(job: Job): void {
     ['attempt', `${job.attempt} of ${job.maxAttempts}`],
     ['exit code', job.exitCode],
     ['error', job.error],
+    ['waiting', job.waitingReason],
+    ['priority', job.priority],
     ['created', job.createdAt],
     ['run at', job.runAt],
     ['started', job.startedAt],
@@ -128,8 +136,26 @@ export function printWorker(w: Worker): void {
     ['attempts', w.retry.maxAttempts],
     ['backoff', Array.isArray(w.retry.backoff) ? w.retry.backoff.join(',') : w.retry.backoff],
     ['task role', w.taskRoleArn],
+    ['max concurrency', w.maxConcurrency],
+    ['priority', w.priority],
     ['revision', w.revision],
     ['updated', w.updatedAt],
+  ]);
+}
+
+export function printWorkerStats(s: WorkerStats): void {
+  const finished = (c: WorkerStats['finished']['lastHour']) =>
+    `${c.succeeded} succeeded, ${c.failed} failed, ${c.timed_out} timed out, ${c.cancelled} cancelled`;
+  printFields([
+    ['worker', s.worker],
+    ['max concurrency', s.maxConcurrency ?? 'none'],
+    ['queued', s.queued],
+    ['waiting: concurrency', s.waitingOnConcurrency],
+    ['starting', s.starting],
+    ['running', s.running],
+    ['slots in use', s.slotsInUse],
+    ['finished, last hour', finished(s.finished.lastHour)],
+    ['finished, last day', finished(s.finished.lastDay)],
   ]);
 }
 

@@ -1,7 +1,26 @@
 import type { Command } from 'commander';
 import type { UpdateWorkerInput, Worker } from '../../client/RunlaterClient.ts';
-import { backoff, collect, collectEnv, positiveInt, retryFrom, UsageError, type Connect } from './options.ts';
-import { emit, examples, outputOption, printWorker, printWorkers, say, type Format } from './output.ts';
+import {
+  backoff,
+  collect,
+  collectEnv,
+  integer,
+  limitOrNone,
+  positiveInt,
+  retryFrom,
+  UsageError,
+  type Connect,
+} from './options.ts';
+import {
+  emit,
+  examples,
+  outputOption,
+  printWorker,
+  printWorkers,
+  printWorkerStats,
+  say,
+  type Format,
+} from './output.ts';
 
 type NotifyEvent = NonNullable<NonNullable<UpdateWorkerInput['notify']>['events']>[number];
 
@@ -17,6 +36,10 @@ interface WorkerOpts {
   taskRole?: string;
   notify?: string;
   notifyEvent?: string[];
+  secret?: Record<string, string>;
+  registryAuth?: string;
+  maxConcurrency?: number | 'none';
+  priority?: number;
   output: Format;
 }
 
@@ -45,6 +68,21 @@ function workerOptions(cmd: Command, imageRequired: boolean): Command {
       'with --notify: job.finished (default), job.started, attempt.ended (repeatable)',
       collect,
     )
+    .option(
+      '--secret <NAME=REF>',
+      'env NAME from a secret: a name set with `secrets set` locally, an ARN under runlater/ on AWS (repeatable; replaces all secrets)',
+      collectEnv,
+    )
+    .option(
+      '--registry-auth <ref>',
+      'secret holding {"username","password"} for a private registry (an ARN under runlater/ on AWS)',
+    )
+    .option(
+      '--max-concurrency <n>',
+      'at most n jobs starting or running at once; the rest wait, queued (update: none lifts it)',
+      limitOrNone,
+    )
+    .option('--priority <n>', 'default priority of its jobs, -1000..1000: higher starts first', integer)
     .addOption(outputOption());
 }
 
@@ -64,6 +102,11 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
   const notify = opts.notify
     ? { url: opts.notify, ...(opts.notifyEvent ? { events: opts.notifyEvent as NotifyEvent[] } : {}) }
     : base?.notify;
+  const secrets = pick(opts.secret, base?.secrets);
+  const registryCredentials = pick(opts.registryAuth, base?.registryCredentials);
+  const maxConcurrency =
+    opts.maxConcurrency === 'none' ? undefined : pick(opts.maxConcurrency, base?.maxConcurrency);
+  const priority = pick(opts.priority, base?.priority);
   return {
     image,
     ...(command ? { command } : {}),
@@ -74,6 +117,10 @@ function settings(opts: WorkerOpts, base?: Worker): UpdateWorkerInput {
     ...(merged ? { retry: merged } : {}),
     ...(taskRoleArn ? { taskRoleArn } : {}),
     ...(notify ? { notify } : {}),
+    ...(secrets ? { secrets } : {}),
+    ...(registryCredentials ? { registryCredentials } : {}),
+    ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+    ...(priority !== undefined ? { priority } : {}),
   };
 }
 
@@ -166,6 +213,22 @@ export function registerWorkers(program: Command, connect: Connect): void {
     .action(async (name: string, opts: { output: Format }) => {
       const secret = await (await connect()).rotateWebhookSecret(name);
       emit(opts.output, secret, () => say(opts.output, secret.webhookSecret));
+    });
+
+  workers
+    .command('stats')
+    .description(
+      "Count a worker's jobs: queued (and held back by --max-concurrency), starting, running, finished in the last hour and day",
+    )
+    .argument('<name>')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      examples('runlater workers stats thumbnailer', 'runlater workers stats thumbnailer -o json'),
+    )
+    .action(async (name: string, opts: { output: Format }) => {
+      const stats = await (await connect()).getWorkerStats(name);
+      emit(opts.output, stats, () => printWorkerStats(stats));
     });
 
   workers

@@ -1,8 +1,10 @@
+import { ConcurrencyGate } from './ConcurrencyGate.ts';
 import { RetryLaterError, TransitionConflictError } from './errors.ts';
 import { JobStatus } from './jobStatus.ts';
 import { FinishFrom, JobStateMachine } from './JobStateMachine.ts';
 import type {
   Clock,
+  ConcurrencySlots,
   DispatchMessage,
   DispatchQueue,
   JobObserver,
@@ -16,7 +18,7 @@ import type {
 import { Pipelines } from './pipelines.ts';
 import { buildTaskSpec, CANCEL_STOP_REASON } from './taskSpec.ts';
 
-export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone' | 'waiting';
+export type DispatchOutcome = 'launched' | 'not-yet' | 'held' | 'stale' | 'worker-gone' | 'waiting';
 
 /**
  * Starts one attempt of a job. Safe to run twice for one message (queues deliver at least once):
@@ -25,6 +27,7 @@ export type DispatchOutcome = 'launched' | 'not-yet' | 'stale' | 'worker-gone' |
  */
 export class Dispatcher {
   private readonly machine: JobStateMachine;
+  private readonly gate: ConcurrencyGate;
 
   constructor(
     private readonly deps: {
@@ -32,6 +35,7 @@ export class Dispatcher {
       workers: WorkerStore;
       launcher: TaskLauncher;
       queue: DispatchQueue;
+      slots: ConcurrencySlots;
       clock: Clock;
       logs: LogReader;
       stdin: StdinStore;
@@ -40,6 +44,7 @@ export class Dispatcher {
   ) {
     this.machine = new JobStateMachine(deps);
     this.pipelines = new Pipelines(deps);
+    this.gate = new ConcurrencyGate(deps);
   }
 
   private readonly pipelines: Pipelines;
@@ -57,16 +62,27 @@ export class Dispatcher {
         await this.deps.queue.send(message, early);
         return 'not-yet';
       }
-      // A job that waits for others starts only once they all succeeded (see Pipelines).
+      // A job that waits for others starts only once they all succeeded (see Pipelines). This comes
+      // before the concurrency limit: a job still waiting must not hold one of its worker's slots.
       const gated = await this.pipelines.gate(job, this.machine);
       if (gated === 'wait') return 'waiting';
       if (gated.status !== JobStatus.Queued) return 'stale';
       job = gated;
+      // The worker's concurrency limit: without a slot the job stays queued, held back, and is
+      // sent again when a slot frees. A worker deleted meanwhile is met (and said) at launch.
+      const worker = await this.deps.workers.get(job.worker);
+      if (worker && !(await this.gate.admit(job, worker, message.attempt))) return 'held';
       try {
         job = await this.machine.startAttempt(job, message.attempt);
       } catch (err) {
         if (!(err instanceof TransitionConflictError)) throw err;
-        job = (err.current as StoredJob | undefined) ?? job;
+        const current = (err.current as StoredJob | undefined) ?? job;
+        // Cancelled between taking the slot and starting: give it back. (Started by another
+        // delivery of this message: the slot is that attempt's, and stays.)
+        const started = current.attempt === message.attempt && current.status !== JobStatus.Queued;
+        if (worker?.maxConcurrency !== undefined && !started)
+          await this.gate.release(current, message.attempt);
+        job = current;
       }
     }
 

@@ -63,6 +63,10 @@ export class JobService {
 
     const worker = await workers.get(input.worker);
     if (!worker) throw new ValidationError(`worker "${input.worker}" does not exist`, 'worker');
+    // A secret's name is the worker's to fill: a job's plain env may not stand in for it.
+    const clash = Object.keys(input.env ?? {}).find((k) => Object.hasOwn(worker.secrets ?? {}, k));
+    if (clash)
+      throw new ValidationError(`env: ${clash} is a secret of worker "${worker.name}"`, `env.${clash}`);
 
     const bytes =
       input.stdinBase64 !== undefined
@@ -128,6 +132,7 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
       timeoutSeconds: input.timeoutSeconds ?? worker.timeoutSeconds,
+      priority: input.priority ?? worker.priority ?? 0,
       env: input.env ?? {},
       stdinBytes: bytes.length,
       cancelRequested: false,

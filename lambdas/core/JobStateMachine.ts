@@ -1,4 +1,4 @@
-import { ACTIVE_STATUSES, isFinal, JobStatus } from './jobStatus.ts';
+import { ACTIVE_STATUSES, FINAL_STATUSES, isFinal, JobStatus } from './jobStatus.ts';
 import type {
   Clock,
   JobCondition,
@@ -58,6 +58,7 @@ export interface JobStateMachineDeps {
  *               ▲                       │ recordTask              │
  *               └──────── requeue ◄─────┴─────────────────────────┤
  *   finish: queued | starting (no task) | starting/running ─► succeeded | failed | timed_out | cancelled
+ *   final ─linkRerun─► final (records a re-run);  final ─remove─► gone
  * ```
  */
 export class JobStateMachine {
@@ -126,6 +127,20 @@ export class JobStateMachine {
       job,
       { status: [JobStatus.Starting], attempt: job.attempt, taskId: null },
       { waitingReason, updatedAt: this.now() },
+    );
+  }
+
+  /**
+   * Holds a `queued` job back because its worker's concurrency slots are all taken: it stays
+   * `queued` and is started by the slot's release (ConcurrencyGate). Not a change of state:
+   * precondition `queued` at the same attempt (a job started or cancelled meanwhile is left alone).
+   */
+  holdBack(job: StoredJob, waitingReason: string): Promise<StoredJob> {
+    return this.write(
+      'holdBack',
+      job,
+      { status: [JobStatus.Queued], attempt: job.attempt },
+      { status: JobStatus.Queued, heldBack: 'concurrency', waitingReason, updatedAt: this.now() },
     );
   }
 
@@ -231,18 +246,44 @@ export class JobStateMachine {
     );
   }
 
+  /**
+   * Records on a finished job that `rerunId` re-runs it (the new job carries `rerunOf`). Not a
+   * change of state: precondition a final status. Links past the last 100 are dropped, oldest
+   * first, to keep the item small.
+   */
+  linkRerun(job: StoredJob, rerunId: string): Promise<StoredJob> {
+    const reruns = [...(job.reruns ?? []), rerunId].slice(-100);
+    return this.write('linkRerun', job, { status: FINAL_STATUSES }, { reruns, updatedAt: this.now() });
+  }
+
+  /**
+   * Deletes a finished job's record (its stdin and output are the caller's to delete first, so a
+   * crash half way leaves the job to be deleted again). Precondition: a final status — a job
+   * that may still hold a task is never deleted under it.
+   */
+  async remove(job: StoredJob): Promise<void> {
+    await this.deps.jobs.remove(job.id, FINAL_STATUSES);
+    await this.notify('remove', job.status, job);
+  }
+
   private async write(
     transition: JobTransition,
     job: StoredJob,
     condition: JobCondition,
     patch: Partial<StoredJob>,
   ): Promise<StoredJob> {
+    // A write that sets the status also says whether the job is held back, and carries the job's
+    // (never changing) worker and priority: the store keys its per-worker index on them.
+    const full: Partial<StoredJob> =
+      patch.status === undefined
+        ? patch
+        : { worker: job.worker, priority: job.priority ?? 0, heldBack: null, ...patch };
     // Deliveries the transition raises are recorded in the same write: none is lost to a crash after it.
     const deliveries = newDeliveries(transition, job, { ...job, ...patch }, patch.updatedAt ?? this.now());
     const written = await this.deps.jobs.update(
       job.id,
       condition,
-      patch,
+      full,
       deliveries.length ? { deliveries } : undefined,
     );
     await this.notify(transition, job.status, written);

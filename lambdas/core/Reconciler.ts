@@ -1,11 +1,14 @@
+import { ConcurrencyGate } from './ConcurrencyGate.ts';
 import { JobStatus } from './jobStatus.ts';
 import {
   TaskStopCause,
   type Clock,
+  type ConcurrencySlots,
   type DispatchQueue,
   type JobStore,
   type StoredJob,
   type TaskLauncher,
+  type WorkerStore,
 } from './ports.ts';
 import { TIMEOUT_STOP_REASON } from './taskSpec.ts';
 import type { TaskStatusRecorder } from './TaskStatusRecorder.ts';
@@ -15,6 +18,8 @@ export interface ReconcileSummary {
   settled: number;
   redispatched: number;
   timedOut: number;
+  /** Concurrency slots given back because their attempt had ended (a release lost in a crash). */
+  slotsFreed: number;
 }
 
 export interface ReconcilerOptions {
@@ -31,6 +36,11 @@ export interface ReconcilerOptions {
   timeoutGraceSeconds?: number;
   /** At most this many jobs per status per run, so a run stays short. */
   maxJobsPerStatus?: number;
+  /**
+   * A concurrency slot whose attempt is not starting or running is freed once it is this old
+   * (default 60 s): younger, its dispatcher may still be between taking it and starting the attempt.
+   */
+  slotGraceSeconds?: number;
 }
 
 /**
@@ -44,10 +54,14 @@ export class Reconciler {
   private readonly lostDispatchMs: number;
   private readonly graceMs: number;
   private readonly maxJobs: number;
+  private readonly slotGraceMs: number;
+  private readonly gate: ConcurrencyGate;
 
   constructor(
     private readonly deps: {
       jobs: JobStore;
+      workers: WorkerStore;
+      slots: ConcurrencySlots;
       launcher: TaskLauncher;
       queue: DispatchQueue;
       clock: Clock;
@@ -55,6 +69,8 @@ export class Reconciler {
     },
     options: ReconcilerOptions = {},
   ) {
+    this.gate = new ConcurrencyGate(deps);
+    this.slotGraceMs = (options.slotGraceSeconds ?? 60) * 1000;
     this.stuckMs = (options.stuckAfterSeconds ?? 300) * 1000;
     this.lostDispatchMs = (options.lostDispatchAfterSeconds ?? 60) * 1000;
     this.graceMs = (options.timeoutGraceSeconds ?? 30) * 1000;
@@ -62,14 +78,35 @@ export class Reconciler {
   }
 
   async run(): Promise<ReconcileSummary> {
-    const summary: ReconcileSummary = { checked: 0, settled: 0, redispatched: 0, timedOut: 0 };
+    const summary: ReconcileSummary = { checked: 0, settled: 0, redispatched: 0, timedOut: 0, slotsFreed: 0 };
+    const heldBy = new Set<string>();
     for (const status of [JobStatus.Running, JobStatus.Starting, JobStatus.Queued]) {
       for (const job of await this.jobsIn(status)) {
         summary.checked++;
-        await this.reconcile(job, summary);
+        // Held-back jobs are sent on by their worker's slots (below), not one by one.
+        if (job.status === JobStatus.Queued && job.heldBack) heldBy.add(job.worker);
+        else await this.reconcile(job, summary);
       }
     }
+    await this.settleSlots(heldBy, summary);
     return summary;
+  }
+
+  /**
+   * Frees the slots of attempts that ended without giving them back (a crash between the job's
+   * write and its observer), and sends held-back jobs on into the free slots: of every worker
+   * with a limit, and of every worker that has held-back jobs (its limit raised or removed, or
+   * the worker deleted: the dispatcher then fails them).
+   */
+  private async settleSlots(heldBy: Set<string>, summary: ReconcileSummary): Promise<void> {
+    const names = new Set(heldBy);
+    for (const worker of await this.deps.workers.list())
+      if (worker.maxConcurrency !== undefined) names.add(worker.name);
+    for (const name of names) {
+      const { freed, woken } = await this.gate.settle(name, this.slotGraceMs);
+      summary.slotsFreed += freed;
+      summary.redispatched += woken;
+    }
   }
 
   private async jobsIn(status: JobStatus): Promise<StoredJob[]> {

@@ -100,6 +100,10 @@ function toWorker(
     ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn } : {}),
     ...(input.pidsLimit ? { pidsLimit: input.pidsLimit } : {}),
     ...(input.notify ? { notify: input.notify } : {}),
+    ...(input.secrets && Object.keys(input.secrets).length > 0 ? { secrets: input.secrets } : {}),
+    ...(input.registryCredentials ? { registryCredentials: input.registryCredentials } : {}),
+    ...(input.maxConcurrency !== undefined ? { maxConcurrency: input.maxConcurrency } : {}),
+    ...(input.priority !== undefined ? { priority: input.priority } : {}),
     ...meta,
   };
 }

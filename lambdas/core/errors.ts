@@ -67,6 +67,12 @@ export class TransitionConflictError<T = unknown> extends ConflictError {
   }
 }
 
+/** 410: what the request needs existed once and is gone for good (removed by retention). */
+export class GoneError extends RunlaterError {
+  override readonly status = 410;
+  override readonly code = 'gone';
+}
+
 export class PayloadTooLargeError extends RunlaterError {
   override readonly status = 413;
   override readonly code = 'payload_too_large';

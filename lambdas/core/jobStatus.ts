@@ -13,16 +13,17 @@ export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
 export const JOB_STATUSES = Object.values(JobStatus) as [JobStatus, ...JobStatus[]];
 
-export const FINAL_STATUSES: readonly JobStatus[] = [
+export const FINAL_STATUSES = [
   JobStatus.Succeeded,
   JobStatus.Failed,
   JobStatus.TimedOut,
   JobStatus.Cancelled,
-];
+] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 /** States in which a job may hold a task (launched or being launched). */
 export const ACTIVE_STATUSES: readonly JobStatus[] = [JobStatus.Starting, JobStatus.Running];
 
-export function isFinal(status: JobStatus): boolean {
-  return FINAL_STATUSES.includes(status);
+export function isFinal(status: JobStatus): status is FinalStatus {
+  return (FINAL_STATUSES as readonly JobStatus[]).includes(status);
 }

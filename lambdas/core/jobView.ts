@@ -13,8 +13,9 @@ export function toPublicJob(job: StoredJob): Job {
     deliveryDue: _due,
     dependents: _dependents,
     stdinReady: _ready,
+    heldBack: _held,
     ...view
   } = job;
-  // Jobs stored before waitingReason existed have none.
-  return { ...view, waitingReason: view.waitingReason ?? null };
+  // Jobs stored before waitingReason (or priority) existed have none.
+  return { ...view, waitingReason: view.waitingReason ?? null, priority: view.priority ?? 0 };
 }

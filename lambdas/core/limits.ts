@@ -28,6 +28,16 @@ export const LIMITS = {
   logLimitMax: 10000,
   /** Jobs one job may wait for (`after`): each is read before its first attempt. */
   maxDependencies: 20,
+  /**
+   * Jobs one purge call deletes at most: each costs a few deletes (item, stdin, an output stream
+   * per attempt; CloudWatch allows DeleteLogStream at ~15 a second), and the call must end well
+   * within API Gateway's 30 s.
+   */
+  purgeLimitMax: 100,
+  /** A worker's maxConcurrency: its slots are one DynamoDB item (400 KB), which 1000 holders fit with room. */
+  maxConcurrency: 1000,
+  /** Priorities run from -maxPriority to maxPriority; the bound keeps the index's sort key fixed-width. */
+  maxPriority: 1000,
 } as const;
 
 export const DEFAULT_CPU = 256;

@@ -1,4 +1,4 @@
-import type { JobStatus } from './jobStatus.ts';
+import type { FinalStatus, JobStatus } from './jobStatus.ts';
 import type { Delivery, Job, LogLine, Schedule, Worker } from './schemas.ts';
 import type { RetryPolicy } from './schemas.ts';
 import type { SendResult } from './webhooks.ts';
@@ -32,6 +32,11 @@ export interface StoredJob extends Job {
   dependents?: string[];
   /** Its stdin was filled in from `stdinFrom` (done once, before its first attempt). */
   stdinReady?: boolean;
+  /**
+   * Set while a `queued` job is held back by its worker's concurrency limit: such jobs are read
+   * in start order (JobStore.waiting). Every write that sets `status` also sets this.
+   */
+  heldBack?: 'concurrency' | null;
 }
 
 /** A worker as stored: with the secret its jobs' webhooks are signed with (never shown by reads). */
@@ -89,6 +94,11 @@ export interface IdempotencyClaim {
 export interface JobStore {
   /** Throws ConflictError when the id exists. */
   create(job: StoredJob): Promise<void>;
+  /**
+   * Deletes the job only if its stored status is one of `statuses`. Throws TransitionConflictError
+   * carrying the current job otherwise (NotFoundError if there is none).
+   */
+  remove(id: string, statuses: readonly JobStatus[]): Promise<void>;
   get(id: string): Promise<StoredJob | undefined>;
   /** Newest first unless `oldestFirst`. `cursor` is opaque and comes from the previous page. */
   list(query: JobQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }>;
@@ -108,6 +118,33 @@ export interface JobStore {
    * claimed it, or the earlier claim (its job id and request hash) when the key was taken.
    */
   claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined>;
+  /**
+   * The worker's jobs held back by its concurrency limit, in the order they should start: highest
+   * priority first, oldest (created first) within a priority. At most `limit`.
+   */
+  waiting(worker: string, limit: number): Promise<StoredJob[]>;
+  /**
+   * How many of the worker's jobs are queued (held-back ones included, and also counted apart as
+   * `heldBack`), starting and running; read from an index, never a scan.
+   */
+  countActive(worker: string): Promise<Record<'queued' | 'heldBack' | 'starting' | 'running', number>>;
+  /** How many of the worker's jobs reached each final state at or after `since`. */
+  countFinished(worker: string, since: Date): Promise<Record<FinalStatus, number>>;
+}
+
+/**
+ * A worker's concurrency slots: at most `limit` holders at once, each one attempt of a job
+ * (`<jobId>#<attempt>`). Acquiring is one conditional write, so many dispatchers at once cannot
+ * hand out more slots than the limit; a holder's slot is given back when its attempt ends (and,
+ * should that be missed in a crash, by the reconciler, which finds the attempt no longer active).
+ */
+export interface ConcurrencySlots {
+  /** Takes a slot for `holder` if fewer than `limit` are held; true if it holds one (already held: true). */
+  acquire(worker: string, holder: string, limit: number, at: Date): Promise<boolean>;
+  /** Gives the holder's slot back; a holder with none is ignored. */
+  release(worker: string, holder: string): Promise<void>;
+  /** Who holds the worker's slots, and since when. */
+  holders(worker: string): Promise<{ holder: string; since: string }[]>;
 }
 
 /** The message that asks the dispatcher to start one attempt of a job. */
@@ -152,6 +189,12 @@ export interface WebhookSender {
 export interface StdinStore {
   /** Stores the bytes and returns the key to find them by. */
   put(jobId: string, bytes: Uint8Array): Promise<string>;
+  /**
+   * Copies the bytes under `fromKey` for another job and returns their new key (a re-run keeps
+   * its own copy, so deleting either job leaves the other whole). Throws GoneError when the
+   * bytes are gone (removed by retention).
+   */
+  copy(fromKey: string, toJobId: string): Promise<string>;
   /** A URL the shim can fetch the bytes from (https, http or file). */
   url(key: string): Promise<string>;
   delete(key: string): Promise<void>;
@@ -257,10 +300,13 @@ export type JobTransition =
   | 'startAttempt'
   | 'recordTask'
   | 'noteWaiting'
+  | 'holdBack'
   | 'markRunning'
   | 'requeue'
   | 'requestCancel'
-  | 'finish';
+  | 'finish'
+  | 'linkRerun'
+  | 'remove';
 
 export interface JobTransitionEvent {
   transition: JobTransition;
@@ -298,6 +344,8 @@ export interface LogQuery {
 export interface LogReader {
   /** Lines in order, and the cursor to continue from (following: call again with it). */
   read(query: LogQuery): Promise<{ lines: LogLine[]; nextCursor: string }>;
+  /** Deletes the output of one finished attempt's task; output already gone is no error. */
+  deleteOutput(task: { jobId: string; attempt: number; taskId: string }): Promise<void>;
 }
 
 export interface Clock {
@@ -321,4 +369,22 @@ export interface ScheduleTrigger {
   /** Makes it fire per the schedule's expression and time zone, or not at all while paused. */
   apply(schedule: Schedule): Promise<void>;
   remove(name: string): Promise<void>;
+}
+
+/** A kept secret as listed: never its value. */
+export interface SecretInfo {
+  name: string;
+  updatedAt: string;
+}
+
+/**
+ * Secrets kept by runlater itself (on one machine; on AWS they live in Secrets Manager or SSM
+ * Parameter Store and the task definition names them). Values go in and to the job's container,
+ * never back out through the API.
+ */
+export interface SecretStore {
+  set(name: string, value: string): Promise<void>;
+  list(): Promise<SecretInfo[]>;
+  /** Returns false when there was no such secret. */
+  delete(name: string): Promise<boolean>;
 }

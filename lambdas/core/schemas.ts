@@ -20,20 +20,26 @@ export const WorkerName = z
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+function EnvName() {
+  return (
+    z
+      .string()
+      .regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*')
+      .refine((k) => !k.startsWith('RUNLATER_'), {
+        message: 'env names starting with RUNLATER_ are reserved',
+      })
+      // As keys of a JavaScript object these two are not plain data: `__proto__` would be
+      // dropped silently and `constructor` cannot be stored, so both are refused by name.
+      .refine((k) => k !== '__proto__' && k !== 'constructor', {
+        message: 'env names "__proto__" and "constructor" are not supported',
+      })
+  );
+}
+
 function envSchema(maxChars: number, maxVars: number) {
   return z
     .record(
-      z
-        .string()
-        .regex(ENV_NAME, 'env names must match [A-Za-z_][A-Za-z0-9_]*')
-        .refine((k) => !k.startsWith('RUNLATER_'), {
-          message: 'env names starting with RUNLATER_ are reserved',
-        })
-        // As keys of a JavaScript object these two are not plain data: `__proto__` would be
-        // dropped silently and `constructor` cannot be stored, so both are refused by name.
-        .refine((k) => k !== '__proto__' && k !== 'constructor', {
-          message: 'env names "__proto__" and "constructor" are not supported',
-        }),
+      EnvName(),
       // A process's environment is NUL-terminated C strings: a NUL could never reach the job.
       z
         .string()
@@ -127,6 +133,19 @@ const Cpu = z.union(
 
 const TimeoutSeconds = z.number().int().min(1).max(LIMITS.maxTimeoutSeconds);
 
+const Priority = z.number().int().min(-LIMITS.maxPriority).max(LIMITS.maxPriority);
+
+const MaxConcurrency = z
+  .number()
+  .int()
+  .min(1)
+  .max(LIMITS.maxConcurrency)
+  .meta({
+    description:
+      'At most this many jobs of the worker starting or running at once; the rest wait, queued, ' +
+      'highest priority first, then oldest. Unset: no limit',
+  });
+
 /**
  * Jobs get no AWS permissions unless their worker names a role. runlater may only pass roles whose
  * name starts with `runlater-job-`, so an API token cannot hand a job any role of the account.
@@ -204,29 +223,75 @@ export const Delivery = z
   .meta({ id: 'Delivery' });
 export type Delivery = z.infer<typeof Delivery>;
 
-export const CreateWorkerRequest = z
-  .strictObject({
-    name: WorkerName,
-    image: Image,
-    command: Command.optional(),
-    env: WorkerEnv.optional(),
-    cpu: Cpu.optional().meta({ description: 'Fargate CPU units (256 = 0.25 vCPU)' }),
-    memory: z.number().int().min(512).max(122880).optional().meta({ description: 'Memory in MiB' }),
-    timeoutSeconds: TimeoutSeconds.optional(),
-    retry: RetryPolicy.optional(),
-    taskRoleArn: TaskRoleArn.optional(),
-    pidsLimit: PidsLimit.optional(),
-    notify: Notify.optional().meta({
-      description: "Webhook for this worker's jobs (a job's own notify wins)",
-    }),
+/** Local secret names: safe as file names, and what `runlater secrets set NAME` takes. */
+export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * On AWS a reference is the ARN of a Secrets Manager secret (optionally with ECS's
+ * `:json-key:version-stage:version-id` suffix) or of an SSM parameter, named under `runlater/`:
+ * the task execution role may read only those.
+ */
+export const AWS_SECRET_ARN =
+  /^arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:\d{12}:secret:runlater\/[\w/+=.@-]{1,400}(?::[^:\s]*:[^:\s]*:[^:\s]*)?|ssm:[a-z0-9-]+:\d{12}:parameter\/runlater\/[\w/.-]{1,400})$/;
+
+export const SecretReference = z
+  .string()
+  .max(2048)
+  .refine((r) => SECRET_NAME.test(r) || AWS_SECRET_ARN.test(r), {
+    message:
+      'must name a local secret (1-128 of A-Z a-z 0-9 _ . -) or, on AWS, be the ARN of a Secrets Manager secret or SSM parameter named under runlater/',
   })
   .meta({
-    id: 'CreateWorkerRequest',
-    examples: [{ name: 'thumbnailer', image: 'busybox:1.36', command: ['sh', '-c', 'wc -c'], memory: 1024 }],
+    description:
+      'Locally: the name of a secret set with `runlater secrets set NAME`. On AWS: the ARN of a Secrets Manager secret or SSM parameter whose name starts with runlater/',
+    example: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:runlater/db-password-AbCdEf',
   });
+
+export const WorkerSecrets = z
+  .record(EnvName(), SecretReference)
+  .refine((s) => Object.keys(s).length <= 50, { message: 'at most 50 secrets' })
+  .meta({
+    description:
+      "Env variables whose values are secrets, {NAME: reference}: the value is put in the job's container at start and is never stored or shown by runlater",
+    maxProperties: 50,
+  });
+
+const NoSecretEnvClash = (r: { env?: Record<string, string>; secrets?: Record<string, string> }) =>
+  !Object.keys(r.secrets ?? {}).some((k) => Object.hasOwn(r.env ?? {}, k));
+
+const WorkerFields = z.strictObject({
+  name: WorkerName,
+  image: Image,
+  command: Command.optional(),
+  env: WorkerEnv.optional(),
+  cpu: Cpu.optional().meta({ description: 'Fargate CPU units (256 = 0.25 vCPU)' }),
+  memory: z.number().int().min(512).max(122880).optional().meta({ description: 'Memory in MiB' }),
+  timeoutSeconds: TimeoutSeconds.optional(),
+  retry: RetryPolicy.optional(),
+  taskRoleArn: TaskRoleArn.optional(),
+  pidsLimit: PidsLimit.optional(),
+  maxConcurrency: MaxConcurrency.optional(),
+  priority: Priority.optional().meta({
+    description: "Default priority of the worker's jobs (higher starts first when jobs wait); default 0",
+  }),
+  secrets: WorkerSecrets.optional(),
+  registryCredentials: SecretReference.optional().meta({
+    description:
+      'Credentials for a private registry, as a secret holding {"username","password"} JSON (on AWS: a Secrets Manager ARN under runlater/, used as the task definition\'s repositoryCredentials). Locally, without it, pulls use ~/.docker/config.json',
+  }),
+  notify: Notify.optional().meta({
+    description: "Webhook for this worker's jobs (a job's own notify wins)",
+  }),
+});
+
+const NO_CLASH = { message: 'a name cannot be both in env and in secrets', path: ['secrets'] };
+
+export const CreateWorkerRequest = WorkerFields.refine(NoSecretEnvClash, NO_CLASH).meta({
+  id: 'CreateWorkerRequest',
+  examples: [{ name: 'thumbnailer', image: 'busybox:1.36', command: ['sh', '-c', 'wc -c'], memory: 1024 }],
+});
 export type CreateWorkerRequest = z.infer<typeof CreateWorkerRequest>;
 
-export const UpdateWorkerRequest = CreateWorkerRequest.omit({ name: true }).meta({
+export const UpdateWorkerRequest = WorkerFields.omit({ name: true }).refine(NoSecretEnvClash, NO_CLASH).meta({
   id: 'UpdateWorkerRequest',
 });
 export type UpdateWorkerRequest = z.infer<typeof UpdateWorkerRequest>;
@@ -244,6 +309,13 @@ export const Worker = z
     taskRoleArn: z.string().optional(),
     pidsLimit: z.number().int().optional(),
     notify: Notify.optional(),
+    secrets: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Names and references, never values' }),
+    registryCredentials: z.string().optional(),
+    maxConcurrency: z.number().int().optional(),
+    priority: z.number().int().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     revision: z.number().int().meta({ description: 'Incremented on every update' }),
@@ -270,6 +342,10 @@ export const CreateJobRequest = z
     env: JobEnv.optional(),
     timeoutSeconds: TimeoutSeconds.optional(),
     retry: RetryPolicy.optional(),
+    priority: Priority.optional().meta({
+      description:
+        "When jobs wait for the worker's concurrency limit, higher priority starts first (default: the worker's)",
+    }),
     delaySeconds: z.number().int().min(0).max(LIMITS.maxDelaySeconds).optional(),
     runAt: z.iso
       .datetime({ offset: true })
@@ -310,6 +386,7 @@ export const ScheduleJobTemplate = z
     env: CreateJobRequest.shape.env,
     timeoutSeconds: CreateJobRequest.shape.timeoutSeconds,
     retry: CreateJobRequest.shape.retry,
+    priority: CreateJobRequest.shape.priority,
   })
   .refine((r) => !(r.stdin !== undefined && r.stdinBase64 !== undefined), {
     message: 'give stdin or stdinBase64, not both',
@@ -417,20 +494,119 @@ export const Job = z
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
     timeoutSeconds: z.number().int(),
+    priority: z
+      .number()
+      .int()
+      .meta({ description: 'Higher starts first when jobs wait for a concurrency slot' }),
     env: z.record(z.string(), z.string()),
     stdinBytes: z.number().int(),
     cancelRequested: z.boolean(),
     waitingReason: z.string().nullable().meta({
       description:
-        'Why the job is not running yet: a delay, a retry and its cause, or a task the infrastructure cannot start now; null otherwise',
+        "Why the job is not running yet: a delay, a retry and its cause, the worker's concurrency limit (`waiting: concurrency ...`), or a task the infrastructure cannot start now; null otherwise",
     }),
     attempts: z.array(Attempt),
     notify: Notify.optional().meta({ description: 'Where its webhooks go, if anywhere' }),
     after: z.array(z.string()).optional().meta({ description: 'The jobs it waits for' }),
     stdinFrom: z.string().optional().meta({ description: 'The job whose stdout is its stdin' }),
+    rerunOf: z.string().optional().meta({ description: 'The job this one re-runs' }),
+    reruns: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Jobs that re-run this one, oldest first (the last 100)' }),
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;
+
+export const RerunJobRequest = z
+  .strictObject({
+    env: JobEnv.optional().meta({
+      description: "Variables to set over the original job's env (the others are kept)",
+    }),
+    timeoutSeconds: TimeoutSeconds.optional(),
+    retry: RetryPolicy.optional(),
+    delaySeconds: CreateJobRequest.shape.delaySeconds,
+    runAt: CreateJobRequest.shape.runAt,
+  })
+  .refine((r) => !(r.delaySeconds !== undefined && r.runAt !== undefined), {
+    message: 'give delaySeconds or runAt, not both',
+    path: ['runAt'],
+  })
+  .meta({
+    id: 'RerunJobRequest',
+    description: "Overrides for the new job; anything not given is the original job's",
+    examples: [{ env: { MODE: 'verbose' } }],
+  });
+export type RerunJobRequest = z.infer<typeof RerunJobRequest>;
+
+const FinalStatus = z.enum(['succeeded', 'failed', 'timed_out', 'cancelled']);
+
+export const PurgeJobsRequest = z
+  .strictObject({
+    worker: WorkerName.optional().meta({ description: "Only this worker's jobs" }),
+    status: FinalStatus.optional().meta({
+      description: 'Only jobs that ended so (default: any final status)',
+    }),
+    olderThanSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 86400)
+      .default(0)
+      .meta({ description: 'Only jobs that finished at least this long ago' }),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.purgeLimitMax)
+      .default(LIMITS.purgeLimitMax)
+      .meta({ description: 'Delete at most this many jobs in this call' }),
+  })
+  .meta({
+    id: 'PurgeJobsRequest',
+    examples: [{ worker: 'thumbnailer', status: 'succeeded', olderThanSeconds: 86400 }],
+  });
+export type PurgeJobsRequest = z.infer<typeof PurgeJobsRequest>;
+
+export const PurgeResult = z
+  .object({
+    deleted: z.number().int().meta({ description: 'Jobs deleted by this call' }),
+    more: z.boolean().meta({ description: 'true when more jobs may match: call again' }),
+  })
+  .meta({ id: 'PurgeResult' });
+export type PurgeResult = z.infer<typeof PurgeResult>;
+const FinishedCounts = z
+  .object({
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    timed_out: z.number().int(),
+    cancelled: z.number().int(),
+  })
+  .meta({ id: 'FinishedCounts', description: 'Jobs that reached each final state in the period' });
+
+export const WorkerStats = z
+  .object({
+    worker: WorkerName,
+    maxConcurrency: z.number().int().nullable().meta({ description: 'The limit; null: none' }),
+    queued: z
+      .number()
+      .int()
+      .meta({ description: 'Jobs queued, whatever they wait for (a delay, a retry, a slot)' }),
+    waitingOnConcurrency: z
+      .number()
+      .int()
+      .meta({ description: 'Of the queued jobs, those due but held back by maxConcurrency' }),
+    starting: z.number().int(),
+    running: z.number().int(),
+    slotsInUse: z
+      .number()
+      .int()
+      .meta({ description: 'Concurrency slots held by attempts starting or running' }),
+    finished: z.object({ lastHour: FinishedCounts, lastDay: FinishedCounts }),
+    at: z.iso.datetime().meta({ description: 'When the counts were read' }),
+  })
+  .meta({ id: 'WorkerStats' });
+export type WorkerStats = z.infer<typeof WorkerStats>;
 
 export const ListJobsQuery = z.strictObject({
   worker: WorkerName.optional(),
@@ -512,6 +688,30 @@ export type TokenInfo = z.infer<typeof TokenInfo>;
 export const CreatedToken = TokenInfo.extend({
   token: z.string().meta({ description: 'The bearer token. Shown once: only its hash is kept' }),
 }).meta({ id: 'CreatedToken' });
+
+export const SecretNameParams = z.object({
+  name: z
+    .string()
+    .regex(SECRET_NAME, 'must be 1-128 of A-Z a-z 0-9 _ . - starting with a letter or digit')
+    .meta({ description: 'Name of the secret, as workers reference it', example: 'db-password' }),
+});
+
+export const SetSecretRequest = z
+  .strictObject({
+    value: z
+      .string()
+      .min(1)
+      .max(65536)
+      .refine((v) => !v.includes('\0'), { message: 'a secret reaches the job as env: it cannot contain NUL' })
+      .meta({
+        description: 'The secret value: kept, put in the env of jobs that name it, never shown again',
+      }),
+  })
+  .meta({ id: 'SetSecretRequest' });
+
+export const SecretInfo = z
+  .object({ name: z.string(), updatedAt: z.iso.datetime() })
+  .meta({ id: 'SecretInfo', description: 'A kept secret: its name, never its value' });
 
 export const ErrorSchema = z
   .object({

@@ -59,8 +59,9 @@ export const FUNCTION_ENV = {
   ],
   // JOB_LOG_GROUP (in TASK_DEFINITIONS) is also where a pipeline's stdinFrom reads its source's stdout.
   dispatcher: [...STORE, 'WORKERS_TABLE', ...QUEUE, ...LAUNCH, ...TASK_DEFINITIONS, ...NOTIFY],
-  taskStatus: [...STORE, ...QUEUE, ...NOTIFY],
-  reconciler: [...STORE, ...QUEUE, 'CLUSTER_ARN', ...NOTIFY],
+  // An attempt that ends gives its concurrency slot back, reading the worker's limit.
+  taskStatus: [...STORE, 'WORKERS_TABLE', ...QUEUE, ...NOTIFY],
+  reconciler: [...STORE, 'WORKERS_TABLE', ...QUEUE, 'CLUSTER_ARN', ...NOTIFY],
   scheduleFire: [...STORE, 'WORKERS_TABLE', 'SCHEDULES_TABLE', ...QUEUE, 'STDIN_BUCKET', ...NOTIFY],
   webhookDelivery: [...STORE, 'WORKERS_TABLE', 'DELIVERY_QUEUE_URL', 'WEBHOOK_ALLOW_PRIVATE'],
 } as const satisfies Record<string, readonly EnvVar[]>;

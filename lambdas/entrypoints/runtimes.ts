@@ -8,6 +8,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchLogReader } from '../adapters/cloudwatch/CloudWatchLogReader.ts';
+import { DynamoConcurrencySlots } from '../adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoJobStore } from '../adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoScheduleStore } from '../adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../adapters/dynamodb/DynamoTokenStore.ts';
@@ -141,6 +142,7 @@ export function apiRuntime(
   return {
     jobs: jobStore(get, doc),
     workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    slots: new DynamoConcurrencySlots(doc, get('JOBS_TABLE')),
     tokens: new DynamoTokenStore(doc, get('TOKENS_TABLE')),
     schedules: new DynamoScheduleStore(doc, get('SCHEDULES_TABLE')),
     queue: dispatchQueue(get, source, t, scheduler),
@@ -171,6 +173,7 @@ export function dispatcherRuntime(
   return {
     jobs: jobStore(get, doc),
     workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    slots: new DynamoConcurrencySlots(doc, get('JOBS_TABLE')),
     queue: dispatchQueue(get, source, t),
     launcher: new EcsTaskLauncher(ecs, stdin, {
       cluster: get('CLUSTER_ARN'),
@@ -196,8 +199,11 @@ export function taskStatusRuntime(
   { traceClient: t = untraced }: RuntimeOptions = {},
 ): TaskStatusRuntime {
   const get = envOf('taskStatus', source);
+  const doc = documentClient(source, t);
   return {
-    jobs: jobStore(get, documentClient(source, t)),
+    jobs: jobStore(get, doc),
+    workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    slots: new DynamoConcurrencySlots(doc, get('JOBS_TABLE')),
     queue: dispatchQueue(get, source, t),
     clock: systemClock,
     ...notify(get, source, t),
@@ -210,8 +216,11 @@ export function reconcilerRuntime(
   { traceClient: t = untraced }: RuntimeOptions = {},
 ): ReconcilerRuntime {
   const get = envOf('reconciler', source);
+  const doc = documentClient(source, t);
   return {
-    jobs: jobStore(get, documentClient(source, t)),
+    jobs: jobStore(get, doc),
+    workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    slots: new DynamoConcurrencySlots(doc, get('JOBS_TABLE')),
     queue: dispatchQueue(get, source, t),
     launcher: new EcsTaskLauncher(t(new ECSClient(region(source))), undefined, {
       cluster: get('CLUSTER_ARN'),

@@ -5,7 +5,7 @@ import { authenticate } from './http/authenticate.ts';
 import { CachingTokenStore } from './http/CachingTokenStore.ts';
 import { errorHandler } from './http/errorHandler.ts';
 import { serve } from './http/route.ts';
-import { withJobMetrics } from './jobMetrics.ts';
+import { withJobObservers } from './jobObservers.ts';
 import type { ApiEvent, ApiResult } from './http/types.ts';
 import { webConsole } from './http/webConsole.ts';
 import { DOCS_PATHS, docsRoutes } from './docsPage.ts';
@@ -19,7 +19,7 @@ import type { Runtime } from './runtime.ts';
  */
 export function makeApiHandler(runtime: Runtime, logger = new Logger({ serviceName: 'runlater-api' })) {
   const tokens = new CachingTokenStore(runtime.tokens);
-  const routes = buildRoutes(withJobMetrics({ ...runtime, tokens })).map((r) => ({
+  const routes = buildRoutes(withJobObservers({ ...runtime, tokens })).map((r) => ({
     method: r.method,
     path: r.path,
     handler: serve(r),

@@ -5,7 +5,8 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { Dispatcher } from '../core/Dispatcher.ts';
 import { RetryLaterError } from '../core/errors.ts';
-import { METRICS, withJobMetrics } from './jobMetrics.ts';
+import { METRICS } from './jobMetrics.ts';
+import { withJobObservers } from './jobObservers.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What the dispatcher uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
@@ -13,6 +14,7 @@ export type DispatcherRuntime = Pick<
   Runtime,
   | 'jobs'
   | 'workers'
+  | 'slots'
   | 'launcher'
   | 'queue'
   | 'clock'
@@ -43,7 +45,7 @@ export function makeDispatcherHandler(
     for (const [key, value] of Object.entries(dimensions)) single.addDimension(key, value);
     single.addMetric(name, MetricUnit.Count, 1);
   };
-  const dispatcher = new Dispatcher(withJobMetrics(runtime));
+  const dispatcher = new Dispatcher(withJobObservers(runtime));
   const processor = new BatchProcessor(EventType.SQS);
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {

@@ -15,6 +15,7 @@ const ERRORS = {
   403: 'The token lacks the scope',
   404: 'No such resource',
   409: 'Conflicts with the current state',
+  410: 'What the request needs is gone for good (removed by retention)',
   413: 'The body (or the stdin in it) is too large',
   415: 'The body is not sent as application/json',
   503: 'A service behind the API (the job runner) refused for now; try again',
@@ -26,6 +27,10 @@ const TAGS: { name: Tag; description: string }[] = [
   { name: 'Jobs', description: 'Queue, read, follow and cancel jobs' },
   { name: 'Schedules', description: 'Recurring jobs' },
   { name: 'Tokens', description: 'API tokens (admin)' },
+  {
+    name: 'Secrets',
+    description: 'Secrets kept by runlater dev (admin); on AWS, Secrets Manager and SSM keep them',
+  },
 ];
 
 const errorResponse = (description: string) => ({
@@ -79,7 +84,12 @@ export function openApiDocument(routes: Route[], serverUrl = '/'): Record<string
           }
         : {}),
       ...(r.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } }
+        ? {
+            requestBody: {
+              required: !r.bodyOptional,
+              content: { 'application/json': { schema: r.body } },
+            },
+          }
         : {}),
       responses: responses as ZodOpenApiOperationObject['responses'],
     };

@@ -2,13 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Reconciler, type ReconcileSummary, type ReconcilerOptions } from '../core/Reconciler.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
 import { requeueOverdueDeliveries } from '../core/WebhookDeliverer.ts';
-import { withJobMetrics } from './jobMetrics.ts';
+import { withJobObservers } from './jobObservers.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What the reconciler uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
 export type ReconcilerRuntime = Pick<
   Runtime,
-  'jobs' | 'launcher' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+  'jobs' | 'workers' | 'slots' | 'launcher' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
 >;
 
 /** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */
@@ -17,7 +17,7 @@ export function makeReconcilerHandler(
   options: ReconcilerOptions = {},
   logger = new Logger({ serviceName: 'runlater-reconciler' }),
 ) {
-  const observed = withJobMetrics(runtime);
+  const observed = withJobObservers(runtime);
   const reconciler = new Reconciler({ ...observed, recorder: new TaskStatusRecorder(observed) }, options);
   const { deliveryQueue } = runtime;
   return async (): Promise<ReconcileSummary> => {

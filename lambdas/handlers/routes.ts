@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobAdmin } from '../core/JobAdmin.ts';
 import { JobService } from '../core/JobService.ts';
 import {
   CreateJobRequest,
@@ -14,15 +15,26 @@ import {
   ListJobsQuery,
   LogsPage,
   LogsQuery,
+  PurgeJobsRequest,
+  PurgeResult,
+  RerunJobRequest,
   Schedule,
+  SecretInfo,
+  SecretNameParams,
+  SetSecretRequest,
   UpdateWorkerRequest,
   Worker,
+  WorkerStats,
 } from '../core/schemas.ts';
 import { ScheduleService } from '../core/ScheduleService.ts';
 import { TokenService } from '../core/TokenService.ts';
 import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
+import { workerStats } from '../core/workerStats.ts';
+import { ConcurrencyGate } from '../core/ConcurrencyGate.ts';
 import { IdempotencyHeaders, JobIdParams, NameParams, TokenIdParams } from './http/params.ts';
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { SecretStore } from '../core/ports.ts';
 import { json, noContent } from './http/responses.ts';
 import { route, type Route } from './http/route.ts';
 import { openApiDocument } from './openapi.ts';
@@ -40,6 +52,7 @@ export const JobList = z
 export const ScheduleList = z.object({ schedules: z.array(Schedule) }).meta({ id: 'ScheduleList' });
 export const TokenList = z.object({ tokens: z.array(TokenInfo) }).meta({ id: 'TokenList' });
 export const DeliveryList = z.object({ deliveries: z.array(Delivery) }).meta({ id: 'DeliveryList' });
+export const SecretList = z.object({ secrets: z.array(SecretInfo) }).meta({ id: 'SecretList' });
 export const Health = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 
 /** Routes anyone may call; every other route needs a bearer token (API Gateway attaches the authorizer to them). */
@@ -55,8 +68,16 @@ const ok = <S extends z.ZodType>(description: string, schema: S) => ({ descripti
 export function buildRoutes(runtime: Runtime): Route[] {
   const workers = new WorkerService(runtime.workers, runtime.clock, runtime.onWorkerChanged);
   const jobs = new JobService(runtime);
+  const admin = new JobAdmin(runtime);
   const tokens = new TokenService(runtime.tokens, runtime.clock);
   const schedules = new ScheduleService({ ...runtime, trigger: runtime.scheduleTrigger, jobs });
+  const secrets = (): SecretStore => {
+    if (!runtime.secrets)
+      throw new ConflictError(
+        'this runlater keeps no secrets itself: on AWS, keep them in Secrets Manager or SSM Parameter Store under runlater/ and name their ARNs in the worker',
+      );
+    return runtime.secrets;
+  };
   const routes: Route[] = [
     route({
       method: 'GET',
@@ -126,7 +147,24 @@ export function buildRoutes(runtime: Runtime): Route[] {
       body: UpdateWorkerRequest,
       responses: { 200: ok('The worker as now stored', Worker) },
       errors: [404, 409, 413],
-      handler: async ({ params, body }) => json(200, await workers.update(params.name, body)),
+      handler: async ({ params, body }) => {
+        const worker = await workers.update(params.name, body);
+        // A limit raised or removed takes effect for the jobs already held back.
+        await new ConcurrencyGate(runtime).wake(worker.name);
+        return json(200, worker);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/workers/{name}/stats',
+      operationId: 'getWorkerStats',
+      tag: 'Workers',
+      summary: "Count a worker's jobs by state (queued, held back, starting, running, finished lately)",
+      scope: Scope.Jobs,
+      params: NameParams,
+      responses: { 200: ok("The worker's counts", WorkerStats) },
+      errors: [404],
+      handler: async ({ params }) => json(200, await workerStats(runtime, params.name)),
     }),
     route({
       method: 'DELETE',
@@ -240,6 +278,57 @@ export function buildRoutes(runtime: Runtime): Route[] {
     }),
     route({
       method: 'POST',
+      path: '/v1/jobs/{id}/rerun',
+      operationId: 'rerunJob',
+      tag: 'Jobs',
+      summary:
+        'Queue a finished job again as a new job: same worker, stdin, env and settings, with optional overrides. Its stdin must still exist: 410 once retention removed it',
+      scope: Scope.Jobs,
+      params: JobIdParams,
+      body: RerunJobRequest,
+      bodyOptional: true,
+      responses: {
+        202: {
+          ...ok('The new job, queued; its rerunOf names the original', Job),
+          headers: { location: LOCATION },
+        },
+      },
+      errors: [404, 409, 410],
+      handler: async ({ params, body }) => {
+        const job = await admin.rerun(params.id, body);
+        return json(202, job, { location: `/v1/jobs/${job.id}` });
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/jobs/{id}',
+      operationId: 'deleteJob',
+      tag: 'Jobs',
+      summary: 'Delete a finished job with its stdin and output (409 while it is queued or runs)',
+      scope: Scope.Jobs,
+      params: JobIdParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: [404, 409],
+      handler: async ({ params }) => {
+        await admin.delete(params.id);
+        return noContent();
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/jobs/purge',
+      operationId: 'purgeJobs',
+      tag: 'Jobs',
+      summary:
+        'Delete finished jobs by worker, status and age, at most `limit` a call; call again while `more`',
+      scope: Scope.Jobs,
+      body: PurgeJobsRequest,
+      bodyOptional: true,
+      responses: { 200: ok('How many jobs were deleted', PurgeResult) },
+      handler: async ({ body }) => json(200, await admin.purge(body)),
+    }),
+    route({
+      method: 'POST',
       path: '/v1/schedules',
       operationId: 'createSchedule',
       tag: 'Schedules',
@@ -345,6 +434,49 @@ export function buildRoutes(runtime: Runtime): Route[] {
       errors: [404],
       handler: async ({ params }) => {
         await tokens.revoke(params.id);
+        return noContent();
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/v1/secrets/{name}',
+      operationId: 'setSecret',
+      tag: 'Secrets',
+      summary: 'Set a secret (runlater dev): workers name it in `secrets`; its value is never shown again',
+      scope: Scope.Admin,
+      params: SecretNameParams,
+      body: SetSecretRequest,
+      responses: { 204: { description: 'Set' } },
+      errors: [409, 413],
+      handler: async ({ params, body }) => {
+        await secrets().set(params.name, body.value);
+        return noContent();
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/secrets',
+      operationId: 'listSecrets',
+      tag: 'Secrets',
+      summary: 'List secrets by name (never their values)',
+      scope: Scope.Admin,
+      responses: { 200: ok('Every secret, by name', SecretList) },
+      errors: [409],
+      handler: async () => json(200, { secrets: await secrets().list() }),
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/secrets/{name}',
+      operationId: 'deleteSecret',
+      tag: 'Secrets',
+      summary: 'Delete a secret (jobs that name it then fail to start)',
+      scope: Scope.Admin,
+      params: SecretNameParams,
+      responses: { 204: { description: 'Deleted' } },
+      errors: [404, 409],
+      handler: async ({ params }) => {
+        if (!(await secrets().delete(params.name)))
+          throw new NotFoundError(`secret "${params.name}" does not exist`);
         return noContent();
       },
     }),

@@ -1,11 +1,13 @@
 import type {
   Clock,
   DeliveryQueue,
+  ConcurrencySlots,
   DispatchQueue,
   JobObserver,
   JobStore,
   LogReader,
   ScheduleStore,
+  SecretStore,
   ScheduleTrigger,
   StdinStore,
   TaskLauncher,
@@ -23,6 +25,8 @@ import type { WorkerHook } from '../core/WorkerService.ts';
 export interface Runtime {
   jobs: JobStore;
   workers: WorkerStore;
+  /** The workers' concurrency slots (on AWS and locally: an item per worker in the jobs table). */
+  slots: ConcurrencySlots;
   tokens: TokenStore;
   queue: DispatchQueue;
   stdin: StdinStore;
@@ -31,11 +35,17 @@ export interface Runtime {
   clock: Clock;
   schedules: ScheduleStore;
   scheduleTrigger: ScheduleTrigger;
+  /**
+   * Secrets kept by runlater (one machine). Unset on AWS, where secrets live in Secrets Manager or
+   * SSM Parameter Store and workers name their ARNs.
+   */
+  secrets?: SecretStore;
   /** Prepares a worker's infrastructure (on AWS: registers its task definition). */
   onWorkerChanged?: WorkerHook;
   /**
-   * Hears every job transition. Unset, the handlers put the JobsFinished metric here
-   * (jobMetrics.ts: withJobMetrics); every core built on the runtime passes it on.
+   * Hears every job transition. Unset, the handlers put the JobsFinished metric here; they always
+   * add the release of concurrency slots (jobObservers.ts: withJobObservers). Every core built on
+   * the runtime passes it on.
    */
   observer?: JobObserver;
   /** Publishes every job transition (EventBridge on AWS; nothing locally). */

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { TaskUpdate } from '../core/ports.ts';
 import { TaskStatusRecorder } from '../core/TaskStatusRecorder.ts';
 import { toTaskUpdate, type EcsTaskStateChangeEvent } from '../adapters/ecs/taskStateChange.ts';
-import { withJobMetrics } from './jobMetrics.ts';
+import { withJobObservers } from './jobObservers.ts';
 import type { Runtime } from './runtime.ts';
 
 export { METRICS } from './jobMetrics.ts';
@@ -10,7 +10,7 @@ export { METRICS } from './jobMetrics.ts';
 /** What the status function uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
 export type TaskStatusRuntime = Pick<
   Runtime,
-  'jobs' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+  'jobs' | 'workers' | 'slots' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
 >;
 
 /**
@@ -21,7 +21,7 @@ export function makeTaskUpdateHandler(
   runtime: TaskStatusRuntime,
   logger = new Logger({ serviceName: 'runlater-status' }),
 ) {
-  const recorder = new TaskStatusRecorder(withJobMetrics(runtime));
+  const recorder = new TaskStatusRecorder(withJobObservers(runtime));
   return async (update: TaskUpdate): Promise<void> => {
     const result = await recorder.record(update);
     logger.debug('task update', { taskId: update.taskId, state: update.state, result });

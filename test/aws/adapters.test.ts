@@ -335,6 +335,48 @@ describe('RegisterTaskDefinition', () => {
     );
   });
 
+  it("names the worker's secrets and registry credentials by ARN in the task definition, never their values", async () => {
+    ecsMock.on(RegisterTaskDefinitionCommand).resolves({});
+    const defs = new EcsTaskDefinitions(new ECSClient({ region, credentials }), config, async () =>
+      assert.fail('no lookup'),
+    );
+    const secrets = {
+      DB_PASSWORD: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:runlater/db-AbCdEf',
+      API_KEY: 'arn:aws:ssm:eu-west-1:123456789012:parameter/runlater/api-key',
+    };
+    const registryCredentials = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:runlater/ghcr-XyZ123';
+    await defs.register({ ...worker, image: 'ghcr.io/acme/resize:3', secrets, registryCredentials });
+    const job = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input
+      .containerDefinitions![1]!;
+    assert.deepEqual(job.secrets, [
+      { name: 'DB_PASSWORD', valueFrom: secrets.DB_PASSWORD },
+      { name: 'API_KEY', valueFrom: secrets.API_KEY },
+    ]);
+    assert.deepEqual(job.repositoryCredentials, { credentialsParameter: registryCredentials });
+    assert.deepEqual(
+      job.environment?.map((e) => e.name),
+      ['QUALITY', 'RUNLATER_LOG_TAGS'],
+    );
+  });
+
+  it('refuses a local secret name or an SSM parameter as registry credentials on AWS, registering nothing', async () => {
+    const defs = new EcsTaskDefinitions(new ECSClient({ region, credentials }), config, async () =>
+      assert.fail('no lookup'),
+    );
+    await assert.rejects(defs.register({ ...worker, secrets: { X: 'local-name' } }), {
+      name: 'ValidationError',
+      field: 'secrets.X',
+    });
+    await assert.rejects(
+      defs.register({
+        ...worker,
+        registryCredentials: 'arn:aws:ssm:eu-west-1:123456789012:parameter/runlater/creds',
+      }),
+      { name: 'ValidationError', field: 'registryCredentials' },
+    );
+    assert.equal(ecsMock.commandCalls(RegisterTaskDefinitionCommand).length, 0);
+  });
+
   it("without a command, runs the image's own ENTRYPOINT and CMD, read from its registry", async () => {
     ecsMock.on(RegisterTaskDefinitionCommand).resolves({});
     const defs = new EcsTaskDefinitions(new ECSClient({ region, credentials }), config, async (image) => {

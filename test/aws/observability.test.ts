@@ -28,8 +28,24 @@ describe('observability on AWS', () => {
     const bodies = Object.values(templateOf().findResources('AWS::CloudWatch::Dashboard'));
     assert.equal(bodies.length, 1);
     const body = JSON.stringify(bodies[0]!.Properties.DashboardBody);
-    for (const metric of ['4xx', '5xx', 'Latency', 'DispatchRetried', 'DispatchFailed', 'JobsFinished'])
+    for (const metric of [
+      '4xx',
+      '5xx',
+      'Latency',
+      'DispatchRetried',
+      'DispatchFailed',
+      'JobsFinished',
+      'RunDuration',
+    ])
       assert.match(body, new RegExp(`\\\\"${metric}\\\\"`), metric);
+  });
+
+  it('graphs jobs started, queue wait and start latency', () => {
+    const bodies = Object.values(templateOf().findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(bodies[0]!.Properties.DashboardBody);
+    for (const metric of ['JobsStarted', 'QueueWait', 'StartLatency'])
+      // The SEARCH expression names the metric inside escaped quotes: MetricName=\"QueueWait\".
+      assert.match(body, new RegExp(String.raw`MetricName=[\\"]+${metric}[\\"]`), metric);
   });
 
   it('leaves the dashboard out when asked, alarms still on', () => {

@@ -40,6 +40,7 @@ describe('the CDK stack', () => {
         Match.objectLike({ IndexName: 'byCreated' }),
         Match.objectLike({ IndexName: 'byWorker' }),
         Match.objectLike({ IndexName: 'byStatus' }),
+        Match.objectLike({ IndexName: 'byWorkerState' }),
       ]),
     });
   });
@@ -167,6 +168,22 @@ describe('the CDK stack', () => {
     template.hasOutput('ApiUrl', {});
   });
 
+  it('lets every function that ends attempts read the workers (a freed slot wakes held-back jobs by the limit)', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const workersTable = Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) =>
+      id.startsWith('RunLaterWorkersTable'),
+    );
+    for (const role of ['Dispatcher', 'TaskStatus', 'Reconciler', 'ScheduleFire']) {
+      const [, policy] = Object.entries(policies).find(([id]) => id.startsWith(`RunLater${role}Role`))!;
+      const readsWorkers = (
+        policy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[]
+      ).some(
+        (s) => s.Action.includes('dynamodb:GetItem') && JSON.stringify(s.Resource).includes(workersTable!),
+      );
+      assert.ok(readsWorkers, `${role} reads the workers table`);
+    }
+  });
+
   it("lets only the dispatcher run tasks, and only of this stack's task definitions", () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const runTask = Object.entries(policies).filter(([, p]) =>
@@ -208,6 +225,36 @@ describe('the CDK stack', () => {
           Match.objectLike({
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the task execution role read only secrets and parameters named runlater/* (worker secrets)', () => {
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { PolicyName: Match.stringLikeRegexp('^RunLaterTaskExecutionRole') },
+      }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]);
+    const resourceOf = (action: string) =>
+      JSON.stringify(statements.filter((s) => s.Action === action).map((s) => s.Resource));
+    assert.match(resourceOf('secretsmanager:GetSecretValue'), /:secretsmanager:.*:secret:runlater\/\*"/);
+    assert.match(resourceOf('ssm:GetParameters'), /:ssm:.*:parameter\/runlater\/\*"/);
+    // Nowhere else, and never on every secret.
+    const all = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    assert.equal(all.match(/secretsmanager:GetSecretValue/g)?.length, 1);
+    assert.doesNotMatch(all, /"secretsmanager:\*"|"ssm:\*"/);
+  });
+
+  it("lets the API read the account's ECR images (what an image runs, for workers without a command)", () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^RunLaterApi'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':repository/*'])]) }),
           }),
         ]),
       },

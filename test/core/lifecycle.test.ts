@@ -19,7 +19,10 @@ describe('job lifecycle rules (core on dynalite)', () => {
 
   before(async () => {
     h = await coreHarness();
-    jobsApi = new JobService({ ...h, logs: { read: async () => ({ lines: [], nextCursor: '' }) } });
+    jobsApi = new JobService({
+      ...h,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    });
     dispatcher = new Dispatcher(h);
     recorder = new TaskStatusRecorder({ ...h, random: () => 0.5 });
   });

@@ -12,6 +12,7 @@ describe('pipelines on the core: the gate before a dependent job starts', () => 
   let h: Awaited<ReturnType<typeof coreHarness>>;
   let stdoutBytes = 0;
   const logs: LogReader = {
+    deleteOutput: async () => {},
     // One partial line of the size asked for, then the end (the cursor stops moving).
     read: async (q) =>
       q.cursor === 'end'

@@ -18,7 +18,10 @@ describe('the reconciler settles what missed events leave hanging', () => {
 
   before(async () => {
     h = await coreHarness();
-    jobsApi = new JobService({ ...h, logs: { read: async () => ({ lines: [], nextCursor: '' }) } });
+    jobsApi = new JobService({
+      ...h,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    });
     dispatcher = new Dispatcher(h);
     recorder = new TaskStatusRecorder(h);
     reconciler = new Reconciler({ ...h, recorder }, { stuckAfterSeconds: 300, timeoutGraceSeconds: 30 });

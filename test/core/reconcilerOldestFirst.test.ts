@@ -15,7 +15,10 @@ describe('the reconciler, with more stuck jobs than it reads in one run', () => 
 
   it('looks at the oldest first, so the longest waiting are never skipped', async () => {
     await new WorkerService(h.workers, h.clock).create({ name: 'w', image: 'busybox', timeoutSeconds: 60 });
-    const jobsApi = new JobService({ ...h, logs: { read: async () => ({ lines: [], nextCursor: '' }) } });
+    const jobsApi = new JobService({
+      ...h,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    });
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       ids.push((await jobsApi.submit({ worker: 'w' })).job.id);

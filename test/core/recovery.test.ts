@@ -29,7 +29,11 @@ describe('recovery at the edges (core on dynalite)', () => {
         await recording.send(message, delaySeconds);
       },
     };
-    const deps = { ...h, queue, logs: { read: async () => ({ lines: [], nextCursor: '' }) } };
+    const deps = {
+      ...h,
+      queue,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    };
     jobsApi = new JobService(deps);
     dispatcher = new Dispatcher(deps);
     recorder = new TaskStatusRecorder({ ...deps, random: () => 0.5 });

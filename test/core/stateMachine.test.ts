@@ -33,7 +33,11 @@ describe('the job state machine: one place for every transition and every end', 
       onAttemptEnded: (job) => void attemptsEnded.push(`${job.id}.${job.attempt}`),
       onFinished: (job) => void finished.push(job),
     };
-    const deps = { ...h, observer, logs: { read: async () => ({ lines: [], nextCursor: '' }) } };
+    const deps = {
+      ...h,
+      observer,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    };
     jobsApi = new JobService(deps);
     dispatcher = new Dispatcher(deps);
     recorder = new TaskStatusRecorder(deps);
@@ -128,8 +132,42 @@ describe('the job state machine: one place for every transition and every end', 
       },
     } as unknown as Metrics;
     const observer = jobMetricsObserver(metrics);
-    void observer.onFinished?.({ status: 'cancelled' } as StoredJob);
+    void observer.onFinished?.({ status: 'cancelled', attempt: 0, attempts: [] } as unknown as StoredJob);
     assert.deepEqual(counted, [{ status: 'cancelled', JobsFinished: 1 }]);
+  });
+
+  it('metrics say when an attempt started, how long it waited, started and ran', () => {
+    const counted: Record<string, string | number>[] = [];
+    const metrics = {
+      singleMetric: () => {
+        const line: Record<string, string | number> = {};
+        counted.push(line);
+        return {
+          addDimension: (k: string, v: string) => void (line[k] = v),
+          addMetric: (m: string, _unit: string, v: number) => void (line[m] = v),
+        };
+      },
+    } as unknown as Metrics;
+    const observer = jobMetricsObserver(metrics);
+    const attempt = {
+      attempt: 1,
+      startedAt: '2026-11-26T12:00:03.000Z',
+      finishedAt: '2026-11-26T12:00:10.500Z',
+      phases: { dispatchedAt: '2026-11-26T12:00:01.250Z' },
+    };
+    const job = {
+      worker: 'w',
+      status: 'succeeded',
+      runAt: '2026-11-26T12:00:01.000Z',
+      attempt: 1,
+      attempts: [attempt],
+    } as unknown as StoredJob;
+    void observer.onTransition?.({ transition: 'markRunning', from: 'starting', job });
+    void observer.onFinished?.(job);
+    assert.deepEqual(counted, [
+      { worker: 'w', JobsStarted: 1, QueueWait: 250, StartLatency: 1750 },
+      { status: 'succeeded', JobsFinished: 1, RunDuration: 7500 },
+    ]);
   });
 });
 

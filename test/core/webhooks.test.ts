@@ -96,7 +96,10 @@ describe('webhook deliveries on the core (dynalite, recorded queue, scripted rec
   let jobs: JobService;
   before(async () => {
     h = await coreHarness();
-    jobs = new JobService({ ...h, logs: { read: async () => ({ lines: [], nextCursor: '' }) } });
+    jobs = new JobService({
+      ...h,
+      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
+    });
     await new WorkerService(h.workers, h.clock).create({
       name: 'hooked',
       image: 'busybox',

@@ -190,7 +190,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const job = await containerDefinition(worker);
     const launcher = new EcsTaskLauncher(
       new ECSClient({ region: 'eu-west-1' }),
-      { put: async () => '', url: async () => '', delete: async () => {} },
+      { put: async () => '', copy: async () => '', url: async () => '', delete: async () => {} },
       {
         cluster: 'c',
         network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false },
@@ -354,7 +354,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const unused = () => Promise.reject(new Error('not used'));
     const launcher = new EcsTaskLauncher(
       new ECSClient({ region: 'eu-west-1' }),
-      { put: unused, url: unused, delete: unused },
+      { put: unused, copy: unused, url: unused, delete: unused },
       { cluster: 'c', network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false } },
     );
     const input = await launcher.runTaskInput({

@@ -1,6 +1,7 @@
+import { DynamoConcurrencySlots } from '../../lambdas/adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoJobStore } from '../../lambdas/adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoWorkerStore } from '../../lambdas/adapters/dynamodb/DynamoWorkerStore.ts';
-import { RetryLaterError } from '../../lambdas/core/errors.ts';
+import { GoneError, RetryLaterError } from '../../lambdas/core/errors.ts';
 import type {
   Clock,
   DispatchMessage,
@@ -51,6 +52,12 @@ export class MemoryStdinStore implements StdinStore {
     this.blobs.set(jobId, bytes);
     return jobId;
   }
+  async copy(fromKey: string, toJobId: string) {
+    const bytes = this.blobs.get(fromKey);
+    if (!bytes) throw new GoneError(`no stdin under ${fromKey}`);
+    this.blobs.set(toJobId, bytes);
+    return toJobId;
+  }
   async url(key: string) {
     return `memory://${key}`;
   }
@@ -80,11 +87,12 @@ export async function coreHarness() {
     dynamo,
     jobs,
     workers,
+    slots: new DynamoConcurrencySlots(dynamo.doc, dynamo.tableNames.jobs),
     queue: new RecordingQueue(),
     launcher: new RecordingLauncher(),
     stdin: new MemoryStdinStore(),
     /** No job here writes output; tests that read some give their own reader. */
-    logs: { read: async () => ({ lines: [], nextCursor: '' }) } as LogReader,
+    logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} } as LogReader,
     clock: new ManualClock(),
     close: () => dynamo.close(),
   };

@@ -17,6 +17,7 @@ export function jobFixture(over: Partial<Job> = {}): Job {
     startedAt: null,
     finishedAt: null,
     timeoutSeconds: 60,
+    priority: 0,
     env: {},
     stdinBytes: 0,
     cancelRequested: false,

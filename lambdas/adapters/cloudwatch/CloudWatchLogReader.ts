@@ -1,4 +1,5 @@
 import {
+  DeleteLogStreamCommand,
   GetLogEventsCommand,
   type CloudWatchLogsClient,
   type OutputLogEvent,
@@ -83,6 +84,24 @@ export class CloudWatchLogReader implements LogReader {
       empty++;
     }
     return { lines, nextCursor: token ?? '' };
+  }
+
+  /**
+   * Deletes the job container's stream of the task (the init container's stream holds only the
+   * shim's own lines and expires with the log group's retention).
+   */
+  async deleteOutput(task: { taskId: string }): Promise<void> {
+    try {
+      await this.logs.send(
+        new DeleteLogStreamCommand({
+          logGroupName: this.logGroupName,
+          logStreamName: jobStreamName(task.taskId),
+        }),
+      );
+    } catch (err) {
+      // A task that wrote nothing has no stream.
+      if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+    }
   }
 
   private async page(command: GetLogEventsCommand) {

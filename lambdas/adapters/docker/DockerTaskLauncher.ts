@@ -22,7 +22,12 @@ import {
   unavailableAsRetry,
 } from './docker.ts';
 import { LogCollector } from './LogCollector.ts';
-import { PULL_FAILURE, StartFailure, TaskContainerFactory } from './TaskContainerFactory.ts';
+import {
+  PULL_FAILURE,
+  StartFailure,
+  TaskContainerFactory,
+  type ContainerCredentials,
+} from './TaskContainerFactory.ts';
 import { toTaskUpdate, type LocalTaskState } from './taskEvents.ts';
 import { TaskFiles, type EndedTask } from './taskFiles.ts';
 import { Timers } from './Timers.ts';
@@ -34,6 +39,8 @@ export interface DockerTaskLauncherOptions {
   stdinStore: StdinStore;
   docker?: Docker;
   busyboxPath?: string;
+  /** Secrets and registry credentials for jobs' containers. */
+  credentials?: ContainerCredentials;
   /** Seconds between SIGTERM and SIGKILL when a task is stopped (default 10). */
   stopGraceSeconds?: number;
 }
@@ -70,6 +77,7 @@ export class DockerTaskLauncher implements TaskLauncher {
       owner: this.owner,
       stdinStore: options.stdinStore,
       ...(options.busyboxPath ? { busyboxPath: options.busyboxPath } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   }
 

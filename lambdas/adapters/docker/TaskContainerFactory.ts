@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { StdinStore, TaskSpec } from '../../core/ports.ts';
+import type { Worker } from '../../core/schemas.ts';
 import { prepareShimDirectory, type StdinSource } from '../../shim/prepare.ts';
 import { containerOptions } from './containerConfig.ts';
 import { dockerMessage, isUnreachable, statusOf } from './docker.ts';
@@ -14,6 +15,13 @@ export class StartFailure extends Error {}
 /** How a StartFailure of the image's pull begins (the runner tells pulls that may pass from the rest). */
 export const PULL_FAILURE = 'CannotPullContainerError';
 
+/** What a job's container needs from kept secrets (LocalCredentials on one machine). */
+export interface ContainerCredentials {
+  /** The values of the worker's secrets, {NAME: value}: for the job's container alone. */
+  secretEnv(worker: Worker): Promise<Record<string, string>>;
+  pullAuth(worker: Worker): Promise<Docker.AuthConfig | undefined>;
+}
+
 /**
  * Makes the container of one attempt: pulls the image if it is not here, fills the shim directory
  * (busybox, shim.sh, the job's stdin), and creates the container (not started).
@@ -24,20 +32,36 @@ export class TaskContainerFactory {
 
   constructor(
     private readonly docker: Docker,
-    private readonly options: { owner: string; stdinStore: StdinStore; busyboxPath?: string },
+    private readonly options: {
+      owner: string;
+      stdinStore: StdinStore;
+      busyboxPath?: string;
+      credentials?: ContainerCredentials;
+    },
   ) {}
 
   /** Throws StartFailure for what the job's task is to be failed for; anything else as it comes. */
   async create(taskId: string, spec: TaskSpec, shimDir: string): Promise<void> {
-    const image = await this.image(spec.worker.image);
+    const image = await this.image(spec.worker);
     const argv = spec.worker.command ?? [...asList(image.Config.Entrypoint), ...asList(image.Config.Cmd)];
     const { busyboxPath } = this.options;
     await prepareShimDirectory(shimDir, await this.stdinSource(spec), busyboxPath ? { busyboxPath } : {});
     const hostCpus = await this.cpus();
     const networkId = await this.jobNetwork();
+    // A secret not set fails the task like a refused config (waiting will not set it).
+    const secretEnv = await this.credentials((c) => c.secretEnv(spec.worker), 'CannotCreateContainerError');
     try {
       await this.docker.createContainer(
-        containerOptions({ taskId, spec, argv, shimDir, owner: this.options.owner, hostCpus, networkId }),
+        containerOptions({
+          taskId,
+          spec,
+          argv,
+          shimDir,
+          owner: this.options.owner,
+          hostCpus,
+          networkId,
+          secretEnv,
+        }),
       );
     } catch (err) {
       if (isUnreachable(err) || statusOf(err) === 409) throw err;
@@ -50,15 +74,18 @@ export class TaskContainerFactory {
   }
 
   /** The image's config, pulled first when it is not here (`docker run` does the same). */
-  private async image(name: string): Promise<Docker.ImageInspectInfo> {
+  private async image(worker: Worker): Promise<Docker.ImageInspectInfo> {
+    const name = worker.image;
     try {
       return await this.docker.getImage(name).inspect();
     } catch (err) {
       if (isUnreachable(err)) throw err;
       if (statusOf(err) !== 404) throw new StartFailure(`${PULL_FAILURE}: ${name}: ${dockerMessage(err)}`);
     }
+    // Credentials that cannot be read (a secret not set) are the worker's to fix, not a pull to retry.
+    const authconfig = await this.credentials((c) => c.pullAuth(worker), 'CannotCreateContainerError');
     try {
-      const progress = await this.docker.pull(name);
+      const progress = await this.docker.pull(name, authconfig ? { authconfig } : {});
       await new Promise<void>((done, fail) =>
         this.docker.modem.followProgress(progress, (err: Error | null) => (err ? fail(err) : done())),
       );
@@ -66,6 +93,18 @@ export class TaskContainerFactory {
     } catch (err) {
       if (isUnreachable(err)) throw err;
       throw new StartFailure(`${PULL_FAILURE}: ${name}: ${dockerMessage(err)}`);
+    }
+  }
+
+  private async credentials<T>(
+    get: (c: ContainerCredentials) => Promise<T>,
+    failure: string,
+  ): Promise<T | undefined> {
+    if (!this.options.credentials) return undefined;
+    try {
+      return await get(this.options.credentials);
+    } catch (err) {
+      throw new StartFailure(`${failure}: ${(err as Error).message}`);
     }
   }
 

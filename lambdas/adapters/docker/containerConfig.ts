@@ -37,8 +37,11 @@ export function containerOptions(input: {
   owner: string;
   hostCpus: number;
   networkId: string;
+  /** The worker's secrets' values: in this container's env, and nowhere else. */
+  secretEnv?: Record<string, string>;
 }): Docker.ContainerCreateOptions {
   const { taskId, spec, argv, shimDir, owner, hostCpus, networkId } = input;
+  const env = { ...containerEnvironment(spec), ...input.secretEnv };
   const memory = spec.worker.memory * 1024 * 1024;
   // Docker refuses more CPUs than the host has; Fargate sizes do not fit every laptop.
   const cpus = Math.min(spec.worker.cpu / 1024, hostCpus);
@@ -46,7 +49,7 @@ export function containerOptions(input: {
     name: taskId,
     Image: spec.worker.image,
     Entrypoint: [...SHIM_ENTRYPOINT, ...argv],
-    Env: Object.entries(containerEnvironment(spec)).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
       [LABEL.task]: taskId,
       [LABEL.job]: spec.jobId,

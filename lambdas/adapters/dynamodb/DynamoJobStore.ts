@@ -11,7 +11,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, TransitionConflictError, ValidationError } from '../../core/errors.ts';
-import { isFinal } from '../../core/jobStatus.ts';
+import { isFinal, type JobStatus } from '../../core/jobStatus.ts';
 import type {
   IdempotencyClaim,
   JobAppend,
@@ -21,11 +21,12 @@ import type {
   StoredJob,
 } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
+import { JobStateIndex, stateIndexKeys } from './jobStateIndex.ts';
 import { JOB_INDEX } from './tables.ts';
 import { JOB_ID_PATTERN } from '../../core/ids.ts';
 
-/** Attributes the table needs that are not part of the job: the index key and the TTL. */
-const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom'] as const;
+/** Attributes the table needs that are not part of the job: the index keys and the TTL. */
+const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom', 'workerState', 'stateOrder'] as const;
 
 export interface DynamoJobStoreOptions {
   /** Finished jobs expire this many seconds after they finish (DynamoDB TTL). */
@@ -38,24 +39,53 @@ export interface DynamoJobStoreOptions {
  * TransitionConflictError carrying the job as it is now.
  */
 export class DynamoJobStore implements JobStore {
+  private readonly stateIndex: JobStateIndex;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly options: DynamoJobStoreOptions = {},
-  ) {}
+  ) {
+    this.stateIndex = new JobStateIndex(client, tableName);
+  }
 
   async create(job: StoredJob): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...job, kind: 'job' },
+          Item: { ...job, kind: 'job', ...stateIndexKeys(job) },
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
     } catch (err) {
       if (isConditionFailed(err)) throw new ConflictError(`job ${job.id} already exists`);
       throw err;
+    }
+  }
+
+  async remove(id: string, allowed: readonly JobStatus[]): Promise<void> {
+    const values: Record<string, unknown> = { ':job': 'job' };
+    const statuses = allowed.map((s, i) => {
+      values[`:c${i}`] = s;
+      return `:c${i}`;
+    });
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { id },
+          // Only a job (never an idempotency claim sharing the table) in one of the given states.
+          ConditionExpression: `#kind = :job AND #status IN (${statuses.join(', ')})`,
+          ExpressionAttributeNames: { '#kind': 'kind', '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+      const current = await this.get(id);
+      if (!current) throw new NotFoundError(`job ${id} does not exist`);
+      throw new TransitionConflictError(`job ${id} is ${current.status}`, current);
     }
   }
 
@@ -234,6 +264,19 @@ export class DynamoJobStore implements JobStore {
       names['#due'] = 'deliveryDue';
       removes.push('#due');
     }
+    // The core sends the worker, priority and heldBack with every status it writes (JobStateMachine).
+    if (patch.status && patch.worker && patch.updatedAt) {
+      Object.assign(
+        fields,
+        stateIndexKeys({
+          ...patch,
+          id,
+          worker: patch.worker,
+          status: patch.status,
+          updatedAt: patch.updatedAt,
+        }),
+      );
+    }
     for (const [i, [key, value]] of Object.entries(fields).entries()) {
       if (value === undefined) continue;
       names[`#f${i}`] = key;
@@ -326,6 +369,21 @@ export class DynamoJobStore implements JobStore {
       new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }),
     );
     return { jobId: String(out.Item?.jobId), requestHash: String(out.Item?.requestHash) };
+  }
+
+  async waiting(worker: string, limit: number): Promise<StoredJob[]> {
+    const ids = await this.stateIndex.waitingIds(worker, limit);
+    // The index is read eventually consistent: each job is read again, and kept if still held back.
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    return jobs.filter((j): j is StoredJob => j?.status === 'queued' && Boolean(j.heldBack));
+  }
+
+  countActive(worker: string) {
+    return this.stateIndex.countActive(worker);
+  }
+
+  countFinished(worker: string, since: Date) {
+    return this.stateIndex.countFinished(worker, since);
   }
 
   private expiry(): { expiresAt?: number } {

@@ -18,6 +18,12 @@ export const JOB_INDEX = {
   byStatus: 'byStatus',
   /** Sparse: only jobs with a pending webhook delivery carry `deliveryDue`. */
   deliveryDue: 'byDeliveryDue',
+  /**
+   * A worker's jobs by state (jobStateIndex.ts): partition `<worker>#<status>` (or `<worker>#held`
+   * while held back by the concurrency limit), sorted by when they reached it (held: by start
+   * order). One index for both, since CloudFormation adds one index per table per update.
+   */
+  byWorkerState: 'byWorkerState',
 } as const;
 
 export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
@@ -30,6 +36,7 @@ export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
       { name: JOB_INDEX.byWorker, partitionKey: 'worker', sortKey: 'id' },
       { name: JOB_INDEX.byStatus, partitionKey: 'status', sortKey: 'id' },
       { name: JOB_INDEX.deliveryDue, partitionKey: 'deliveryDue', sortKey: 'id' },
+      { name: JOB_INDEX.byWorkerState, partitionKey: 'workerState', sortKey: 'stateOrder' },
     ],
     ttlAttribute: 'expiresAt',
   },

@@ -9,7 +9,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ValidationError } from '../../core/errors.ts';
-import { envPairs, type Worker } from '../../core/schemas.ts';
+import { AWS_SECRET_ARN, envPairs, type Worker } from '../../core/schemas.ts';
 import type { ImageCommand } from '../registry/RegistryClient.ts';
 import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME } from './taskStateChange.ts';
 
@@ -125,6 +125,9 @@ export class EcsTaskDefinitions {
   };
 
   async input(worker: Worker): Promise<RegisterTaskDefinitionCommandInput> {
+    // Refused before any registry lookup: a bad reference is the request's fault.
+    awsSecrets(worker);
+    awsRegistryCredentials(worker);
     const argv = worker.command ?? (await this.lookUp(worker.image));
     const input = this.definition(worker, argv);
     return { ...input, tags: [...input.tags!, { key: CONFIG_TAG, value: digestOf(input) }] };
@@ -153,6 +156,8 @@ export class EcsTaskDefinitions {
   }
 
   private definition(worker: Worker, argv: string[]): RegisterTaskDefinitionCommandInput {
+    const secrets = awsSecrets(worker);
+    const repositoryCredentials = awsRegistryCredentials(worker);
     const awslogs: LogConfiguration = {
       logDriver: 'awslogs',
       options: {
@@ -191,6 +196,10 @@ export class EcsTaskDefinitions {
           essential: true,
           entryPoint: [...SHIM_ENTRYPOINT, ...argv],
           environment: [...envPairs(worker.env), { ...LOG_TAGS_ENV }],
+          // ECS reads them with the execution role when the task starts: their values never pass
+          // through runlater, and DescribeTasks shows only the references.
+          ...(secrets.length > 0 ? { secrets } : {}),
+          ...(repositoryCredentials ? { repositoryCredentials } : {}),
           mountPoints: [{ sourceVolume: 'runlater', containerPath: '/runlater', readOnly: true }],
           dependsOn: [{ containerName: INIT_CONTAINER_NAME, condition: 'SUCCESS' }],
           logConfiguration: awslogs,
@@ -221,4 +230,28 @@ function tagValue(input: RegisterTaskDefinitionCommandInput, key: string): strin
 
 function digestOf(input: RegisterTaskDefinitionCommandInput): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 32);
+}
+
+/** The worker's secrets as ECS takes them; a reference that is not an AWS ARN under runlater/ is refused. */
+function awsSecrets(worker: Worker): { name: string; valueFrom: string }[] {
+  return Object.entries(worker.secrets ?? {}).map(([name, valueFrom]) => {
+    if (!AWS_SECRET_ARN.test(valueFrom))
+      throw new ValidationError(
+        `secrets.${name}: on AWS a secret is the ARN of a Secrets Manager secret or SSM parameter named under runlater/`,
+        `secrets.${name}`,
+      );
+    return { name, valueFrom };
+  });
+}
+
+/** A non-ECR private registry's credentials: a Secrets Manager secret of {"username","password"}. */
+function awsRegistryCredentials(worker: Worker): { credentialsParameter: string } | undefined {
+  const arn = worker.registryCredentials;
+  if (arn === undefined) return undefined;
+  if (!AWS_SECRET_ARN.test(arn) || !arn.includes(':secretsmanager:'))
+    throw new ValidationError(
+      'registryCredentials: on AWS this is the ARN of a Secrets Manager secret named under runlater/',
+      'registryCredentials',
+    );
+  return { credentialsParameter: arn };
 }

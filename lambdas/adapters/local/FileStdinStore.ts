@@ -1,6 +1,7 @@
-import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GoneError } from '../../core/errors.ts';
 import type { StdinStore } from '../../core/ports.ts';
 
 /** Large stdin on one machine: a file per job, standing in for the S3 bucket. */
@@ -15,6 +16,19 @@ export class FileStdinStore implements StdinStore {
     await writeFile(partial, bytes, { mode: 0o600 }); // the job's data: for this user alone
     await rename(partial, path);
     return jobId;
+  }
+
+  async copy(fromKey: string, toJobId: string): Promise<string> {
+    const partial = join(this.dir, `${toJobId}.${process.pid}.partial`);
+    try {
+      await copyFile(join(this.dir, fromKey), partial);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new GoneError(`the stdin of the job to re-run is gone (removed by retention)`);
+      throw err;
+    }
+    await rename(partial, join(this.dir, toJobId));
+    return toJobId;
   }
 
   async url(key: string): Promise<string> {

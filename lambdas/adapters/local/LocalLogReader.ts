@@ -1,4 +1,4 @@
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../../core/errors.ts';
 import type { LogQuery, LogReader } from '../../core/ports.ts';
@@ -16,6 +16,17 @@ import {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
+ * Removes what the Docker runner keeps of a finished task: its output (and the single file earlier
+ * versions kept it in), and the record of how it ended (TaskFiles writes `ended/<taskId>.json`).
+ */
+export async function removeTaskOutput(dataDir: string, taskId: string): Promise<void> {
+  const output = outputDirFor(dataDir, taskId);
+  await rm(output, { recursive: true, force: true });
+  await rm(`${output}.jsonl`, { force: true });
+  await rm(join(dataDir, 'ended', `${taskId}.json`), { force: true });
+}
+
+/**
  * Job output on one machine, read from the files the Docker runner appends to as the task runs
  * (outputFormat.ts), whether it still runs or has ended. The cursor is the number of messages of
  * both streams before the next line, so it holds across the end of a task and for either stream;
@@ -23,6 +34,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export class LocalLogReader implements LogReader {
   constructor(private readonly options: { dataDir: string }) {}
+
+  async deleteOutput(task: { taskId: string }): Promise<void> {
+    await removeTaskOutput(this.options.dataDir, task.taskId);
+  }
 
   async read(query: LogQuery): Promise<{ lines: LogLine[]; nextCursor: string }> {
     const start = parseCursor(query.cursor);

@@ -1,4 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { GoneError } from '../../core/errors.ts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { StdinStore } from '../../core/ports.ts';
 
@@ -24,6 +31,26 @@ export class S3StdinStore implements StdinStore {
         ServerSideEncryption: 'AES256',
       }),
     );
+    return key;
+  }
+
+  async copy(fromKey: string, toJobId: string): Promise<string> {
+    const key = `stdin/${toJobId}`;
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          CopySource: `${this.bucket}/${fromKey}`,
+          ServerSideEncryption: 'AES256',
+        }),
+      );
+    } catch (err) {
+      // The bucket's lifecycle rule removed it (10 days after upload).
+      if ((err as Error).name === 'NoSuchKey')
+        throw new GoneError('the stdin of the job to re-run is gone (removed by retention)');
+      throw err;
+    }
     return key;
   }
 

@@ -18,7 +18,7 @@ export interface RouteInput<P, Q, B, H> {
   headers: H;
 }
 
-export type Tag = 'Service' | 'Workers' | 'Jobs' | 'Schedules' | 'Tokens';
+export type Tag = 'Service' | 'Workers' | 'Jobs' | 'Schedules' | 'Tokens' | 'Secrets';
 
 /** One status a route answers with on success, and its body (none for 204 and non-JSON answers). */
 export interface SuccessResponse {
@@ -49,6 +49,8 @@ export interface RouteSpec<
   query?: Q;
   /** A JSON body; routes without one ignore any body sent. */
   body?: B;
+  /** The body may be left out (no body at all reads as `{}`): for bodies of optional overrides. */
+  bodyOptional?: true;
   /** Header schema: lower-case names (Node and API Gateway both hand them over lower-cased). */
   headers?: H;
   responses: Record<number, SuccessResponse>;
@@ -56,7 +58,7 @@ export interface RouteSpec<
    * Errors the route itself can answer besides bad input (400) and the token checks (401, 403);
    * 503 where it calls the job runner (Docker, ECS) during the request.
    */
-  errors?: (404 | 409 | 413 | 503)[];
+  errors?: (404 | 409 | 410 | 413 | 503)[];
   handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<ApiResult>;
 }
 
@@ -91,7 +93,8 @@ export function serve(r: Route): (event: ApiEvent) => Promise<ApiResult> {
     const params = r.params ? parseInput(r.params, pathParams(event), 'path') : {};
     const query = r.query ? parseInput(r.query, event.queryStringParameters ?? {}, 'query') : {};
     const headers = r.headers ? parseInput(r.headers, lowerCaseHeaders(event), 'header') : {};
-    const body = r.body ? parseInput(r.body, jsonRequestBody(event)) : undefined;
+    const empty = r.bodyOptional && (event.body === undefined || event.body === null || event.body === '');
+    const body = r.body ? parseInput(r.body, empty ? {} : jsonRequestBody(event)) : undefined;
     return r.handler({ params, query, body, headers });
   };
 }

@@ -45,6 +45,7 @@ export function jobStoreConformance(name: string, open: () => Promise<JobStoreSu
         startedAt: null,
         finishedAt: null,
         timeoutSeconds: 60,
+        priority: 0,
         env: { A: 'b' },
         stdinBytes: 1,
         cancelRequested: false,
@@ -164,6 +165,22 @@ export function jobStoreConformance(name: string, open: () => Promise<JobStoreSu
         running.jobs.map((j) => j.id),
         [made[2]!.id],
       );
+    });
+
+    it('removes a job only in an allowed status, reporting it as it is otherwise, and an unknown id as not found', async () => {
+      const running = job({ status: JobStatus.Running, attempt: 1 });
+      await store.create(running);
+      await assert.rejects(store.remove(running.id, [JobStatus.Succeeded]), (err: unknown) => {
+        assert.ok(err instanceof TransitionConflictError);
+        assert.equal((err.current as StoredJob).status, JobStatus.Running);
+        return true;
+      });
+      assert.ok(await store.get(running.id), 'still there');
+      const done = job({ status: JobStatus.Succeeded });
+      await store.create(done);
+      await store.remove(done.id, [JobStatus.Succeeded, JobStatus.Failed]);
+      assert.equal(await store.get(done.id), undefined);
+      await assert.rejects(store.remove(done.id, [JobStatus.Succeeded]), NotFoundError);
     });
 
     it('gives an idempotency key to the first claim only, and tells later ones what it was', async () => {

@@ -23,7 +23,8 @@ interface Fields {
 
 /**
  * Creates a worker (POST) or replaces its settings (PUT, which takes them all): settings this form
- * does not show (retry exit codes, task role, a list of backoff delays) are sent back unchanged.
+ * does not show (retry exit codes, task role, a list of backoff delays, concurrency limit and
+ * priority) are sent back unchanged.
  */
 export function WorkerForm({ name, access }: { name?: string; access: Access }) {
   const [current, setCurrent] = useState<Worker | undefined>(undefined);
@@ -80,6 +81,8 @@ export function WorkerForm({ name, access }: { name?: string; access: Access }) 
         backoff: f.backoff === 'list' ? current!.retry.backoff : f.backoff,
       },
       ...(current?.taskRoleArn ? { taskRoleArn: current.taskRoleArn } : {}),
+      ...(current?.maxConcurrency !== undefined ? { maxConcurrency: current.maxConcurrency } : {}),
+      ...(current?.priority !== undefined ? { priority: current.priority } : {}),
     };
     try {
       const saved = name

@@ -1,0 +1,44 @@
+import { ConcurrencyGate } from '../core/ConcurrencyGate.ts';
+import type { JobObserver, JobTransitionEvent, StoredJob } from '../core/ports.ts';
+import { WRAPPED, withJobMetrics } from './jobMetrics.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Marks an observer withJobObservers built, so a runtime wrapped twice releases a slot once. */
+const OBSERVED = Symbol('withJobObservers');
+
+/**
+ * The runtime with what must hear every job transition, whichever function made it: all that
+ * withJobMetrics adds (the JobsFinished metric unless the runtime brings its own observer, the
+ * waking of dependents, webhook deliveries, job events) and the release of the attempt's
+ * concurrency slot. Every handler that can end an attempt (api, dispatcher, status, reconciler)
+ * wraps its runtime with this.
+ */
+export function withJobObservers<
+  R extends Pick<Runtime, 'jobs' | 'workers' | 'slots' | 'queue' | 'clock' | 'observer'> &
+    Partial<Pick<Runtime, 'deliveryQueue' | 'events'>>,
+>(runtime: R): R & { observer: JobObserver } {
+  if (runtime.observer && OBSERVED in runtime.observer) return { ...runtime, observer: runtime.observer };
+  const withMetrics = withJobMetrics(runtime);
+  const slots = new ConcurrencyGate(runtime).observer();
+  const observer = combineObservers(withMetrics.observer, slots);
+  // Marked for withJobMetrics too: wrapping this again must not add dependents or webhooks twice.
+  return { ...runtime, observer: Object.assign(observer, { [OBSERVED]: true, [WRAPPED]: true }) };
+}
+
+/** Calls each observer in turn; one that fails is reported and does not keep the next from hearing. */
+export function combineObservers(...observers: JobObserver[]): JobObserver {
+  const each = async (name: string, call: (o: JobObserver) => Promise<void> | void | undefined) => {
+    for (const observer of observers) {
+      try {
+        await call(observer);
+      } catch (err) {
+        console.error(`job observer failed on ${name}:`, err);
+      }
+    }
+  };
+  return {
+    onTransition: (event: JobTransitionEvent) => each('transition', (o) => o.onTransition?.(event)),
+    onAttemptEnded: (job: StoredJob) => each('attempt end', (o) => o.onAttemptEnded?.(job)),
+    onFinished: (job: StoredJob) => each('finish', (o) => o.onFinished?.(job)),
+  };
+}
