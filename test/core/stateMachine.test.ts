@@ -120,35 +120,13 @@ describe('the job state machine: one place for every transition and every end', 
   });
 
   it('the JobsFinished metric counts every finished job by status', () => {
-    const counted: Record<string, string | number>[] = [];
-    const metrics = {
-      singleMetric: () => {
-        const line: Record<string, string | number> = {};
-        counted.push(line);
-        return {
-          addDimension: (k: string, v: string) => void (line[k] = v),
-          addMetric: (m: string, _unit: string, v: number) => void (line[m] = v),
-        };
-      },
-    } as unknown as Metrics;
-    const observer = jobMetricsObserver(metrics);
+    const { counted, observer } = recordingMetricsObserver();
     void observer.onFinished?.({ status: 'cancelled', attempt: 0, attempts: [] } as unknown as StoredJob);
     assert.deepEqual(counted, [{ status: 'cancelled', JobsFinished: 1 }]);
   });
 
   it('metrics say when an attempt started, how long it waited, started and ran', () => {
-    const counted: Record<string, string | number>[] = [];
-    const metrics = {
-      singleMetric: () => {
-        const line: Record<string, string | number> = {};
-        counted.push(line);
-        return {
-          addDimension: (k: string, v: string) => void (line[k] = v),
-          addMetric: (m: string, _unit: string, v: number) => void (line[m] = v),
-        };
-      },
-    } as unknown as Metrics;
-    const observer = jobMetricsObserver(metrics);
+    const { counted, observer } = recordingMetricsObserver();
     const attempt = {
       attempt: 1,
       startedAt: '2026-11-26T12:00:03.000Z',
@@ -170,6 +148,22 @@ describe('the job state machine: one place for every transition and every end', 
     ]);
   });
 });
+
+/** The metrics observer over a Metrics stand-in that keeps each EMF line as a plain record. */
+function recordingMetricsObserver() {
+  const counted: Record<string, string | number>[] = [];
+  const metrics = {
+    singleMetric: () => {
+      const line: Record<string, string | number> = {};
+      counted.push(line);
+      return {
+        addDimension: (k: string, v: string) => void (line[k] = v),
+        addMetric: (m: string, _unit: string, v: number) => void (line[m] = v),
+      };
+    },
+  } as unknown as Metrics;
+  return { counted, observer: jobMetricsObserver(metrics) };
+}
 
 describe('the core speaks no runner’s words', () => {
   it('no ECS stop code, Docker state or AWS/Docker import in lambdas/core', async () => {
