@@ -137,6 +137,8 @@ export class RunLater extends Construct {
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
           encryption: dynamodb.TableEncryption.AWS_MANAGED,
           ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
+          // The jobs table's stream is the outbox of job events: the jobEvents function reads it.
+          ...(def.name === 'jobs' ? { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
           removalPolicy,
         });
         for (const index of def.indexes)
@@ -358,6 +360,7 @@ export class RunLater extends Construct {
         values,
         120,
       ),
+      jobEvents: fn('jobEvents', "runlater: puts each job's state change on the event bus", values, 60),
     };
     schedulerRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [scheduleFire.functionArn] }),
@@ -365,8 +368,11 @@ export class RunLater extends Construct {
 
     grantLeastPrivilege(this, { executionRole, schedulerRole, schedulerGroup, taskSecurityGroup });
     this.notifications.connect({
-      jobWriters: FUNCTION_NAMES.filter((n) => n !== 'webhookDelivery').map((n) => this.functions[n]),
+      jobWriters: FUNCTION_NAMES.filter((n) => n !== 'webhookDelivery' && n !== 'jobEvents').map(
+        (n) => this.functions[n],
+      ),
       webhookDelivery: this.functions.webhookDelivery,
+      jobEvents: this.functions.jobEvents,
       jobs: this.tables.jobs,
       workers: this.tables.workers,
     });
@@ -448,7 +454,12 @@ export class RunLater extends Construct {
       ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
       functions: this.functions,
-      deadLetterQueues: { Dispatch: this.deadLetterQueue, TaskEvents: this.eventsDeadLetterQueue },
+      deadLetterQueues: {
+        Dispatch: this.deadLetterQueue,
+        TaskEvents: this.eventsDeadLetterQueue,
+        WebhookDeliveries: this.notifications.deliveryDeadLetterQueue,
+        JobEvents: this.notifications.jobEventsDeadLetterQueue,
+      },
     });
     if (props.dashboard !== false)
       this.dashboard = new RunLaterDashboard(this, 'Dashboard', {

@@ -27,7 +27,8 @@ export function acknowledgeNagFindings(
   const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
   const arn = (service: string, resource: string) =>
     `arn:${pseudo(stack.partition, 'Partition')}:${service}:${pseudo(stack.region, 'Region')}:${pseudo(stack.account, 'AccountId')}:${resource}`;
-  const { api, dispatcher, taskStatus, reconciler, scheduleFire, webhookDelivery } = runlater.functions;
+  const { api, dispatcher, taskStatus, reconciler, scheduleFire, webhookDelivery, jobEvents } =
+    runlater.functions;
   // Every function, the webhook delivery one included: each is traced and reads the jobs table.
   const all = [api, dispatcher, taskStatus, reconciler, scheduleFire, webhookDelivery];
 
@@ -86,6 +87,21 @@ export function acknowledgeNagFindings(
     api.role!,
     `AwsSolutions-IAM5[Resource::${arn('ecr', 'repository/*')}]`,
     "Workers name any image of the account's ECR: the API reads its ENTRYPOINT/CMD from the registry",
+  );
+  ack(
+    jobEvents.role!,
+    'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray active tracing (xray:PutTraceSegments, PutTelemetryRecords) and dynamodb:ListStreams support no resource-level permissions',
+  );
+  ack(
+    jobEvents,
+    'AwsSolutions-L1',
+    'runlater targets the nodejs22.x Lambda runtime on purpose (its tested Node version)',
+  );
+  ack(
+    runlater.notifications.jobEventsDeadLetterQueue,
+    'AwsSolutions-SQS3',
+    "This queue is itself a dead-letter queue: where the jobs table's stream records that could not become events are noted",
   );
   ack(
     runlater.eventsDeadLetterQueue,

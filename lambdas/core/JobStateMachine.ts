@@ -9,6 +9,7 @@ import type {
   TaskPhases,
 } from './ports.ts';
 import type { Attempt } from './schemas.ts';
+import { newTransitionId } from './ids.ts';
 import { newDeliveries } from './webhooks.ts';
 
 /** How an attempt ended, as far as the job's record of it goes. */
@@ -66,9 +67,10 @@ export class JobStateMachine {
 
   /** Writes a new job, `queued`. Precondition: no job has its id (else ConflictError). */
   async create(job: StoredJob): Promise<StoredJob> {
-    await this.deps.jobs.create(job);
-    await this.notify('create', JobStatus.Queued, job);
-    return job;
+    const written = { ...job, lastTransition: stamp('create', JobStatus.Queued) };
+    await this.deps.jobs.create(written);
+    await this.notify('create', JobStatus.Queued, written);
+    return written;
   }
 
   /**
@@ -274,10 +276,11 @@ export class JobStateMachine {
   ): Promise<StoredJob> {
     // A write that sets the status also says whether the job is held back, and carries the job's
     // (never changing) worker and priority: the store keys its per-worker index on them.
+    const stamped = { ...patch, lastTransition: stamp(transition, job.status) };
     const full: Partial<StoredJob> =
       patch.status === undefined
-        ? patch
-        : { worker: job.worker, priority: job.priority ?? 0, heldBack: null, ...patch };
+        ? stamped
+        : { worker: job.worker, priority: job.priority ?? 0, heldBack: null, ...stamped };
     // Deliveries the transition raises are recorded in the same write: none is lost to a crash after it.
     const deliveries = newDeliveries(transition, job, { ...job, ...patch }, patch.updatedAt ?? this.now());
     const written = await this.deps.jobs.update(
@@ -308,6 +311,11 @@ export class JobStateMachine {
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
+}
+
+/** Names the write as a transition: what the job table's stream makes an event of (ports.ts). */
+function stamp(name: JobTransition, from: JobStatus): NonNullable<StoredJob['lastTransition']> {
+  return { name, from, id: newTransitionId() };
 }
 
 function current(job: StoredJob): Attempt | undefined {

@@ -7,4 +7,9 @@ export function newJobId(now: number = Date.now()): string {
   return nextUlid(now).toLowerCase();
 }
 
+/** Each written transition's own id (StoredJob.lastTransition): unique, so a stream reader tells one write from the next. */
+export function newTransitionId(): string {
+  return nextUlid(Date.now()).toLowerCase();
+}
+
 export const JOB_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;

@@ -14,6 +14,7 @@ export function toPublicJob(job: StoredJob): Job {
     dependents: _dependents,
     stdinReady: _ready,
     heldBack: _held,
+    lastTransition: _last,
     ...view
   } = job;
   // Jobs stored before waitingReason (or priority) existed have none.

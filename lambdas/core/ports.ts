@@ -37,6 +37,12 @@ export interface StoredJob extends Job {
    * in start order (JobStore.waiting). Every write that sets `status` also sets this.
    */
   heldBack?: 'concurrency' | null;
+  /**
+   * The transition that wrote this record last, with an id of its own: on AWS the job table's
+   * stream turns each new one into a "Job State Change" event (adapters/dynamodb/jobStream.ts), so
+   * an event is never lost to a crash after the write. Other writes (a delivery's result) keep it.
+   */
+  lastTransition?: { name: JobTransition; from: JobStatus; id: string };
 }
 
 /** A worker as stored: with the secret its jobs' webhooks are signed with (never shown by reads). */
@@ -330,6 +336,15 @@ export interface JobObserver {
    */
   onAttemptEnded?(job: StoredJob): Promise<void> | void;
   onFinished?(job: StoredJob): Promise<void> | void;
+}
+
+/** Where job state changes are published for others to route (on AWS: an EventBridge bus). */
+export interface JobEventPublisher {
+  /**
+   * Publishes the events in order; answers how many of them, from the first, were taken. The
+   * rest were not, and are to be published again (a consumer may see one twice, never none).
+   */
+  publish(events: readonly JobTransitionEvent[]): Promise<number>;
 }
 
 export interface LogQuery {

@@ -38,8 +38,8 @@ const STORE = ['JOBS_TABLE', 'JOB_RETENTION_DAYS'] as const;
 const QUEUE = ['DISPATCH_QUEUE_URL', 'DISPATCH_QUEUE_ARN', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN'] as const;
 /** Registering a worker's task definition (on create and update, and when a deploy changed it). */
 const TASK_DEFINITIONS = ['TASK_FAMILY_PREFIX', 'EXECUTION_ROLE_ARN', 'SHIM_IMAGE', 'JOB_LOG_GROUP'] as const;
-/** What a job's change raises: its webhook deliveries (queued) and its EventBridge event. */
-const NOTIFY = ['DELIVERY_QUEUE_URL', 'EVENT_BUS_NAME'] as const;
+/** What a job's change raises: its webhook deliveries (queued). Its event comes from the table's stream. */
+const NOTIFY = ['DELIVERY_QUEUE_URL'] as const;
 const LAUNCH = ['CLUSTER_ARN', 'SUBNETS', 'SECURITY_GROUPS', 'ASSIGN_PUBLIC_IP', 'STDIN_BUCKET'] as const;
 
 /** The variables of each function, in the order the stack sets them. */
@@ -64,6 +64,8 @@ export const FUNCTION_ENV = {
   reconciler: [...STORE, 'WORKERS_TABLE', ...QUEUE, 'CLUSTER_ARN', ...NOTIFY],
   scheduleFire: [...STORE, 'WORKERS_TABLE', 'SCHEDULES_TABLE', ...QUEUE, 'STDIN_BUCKET', ...NOTIFY],
   webhookDelivery: [...STORE, 'WORKERS_TABLE', 'DELIVERY_QUEUE_URL', 'WEBHOOK_ALLOW_PRIVATE'],
+  // Fed by the jobs table's stream: it reads no table, only puts events.
+  jobEvents: ['EVENT_BUS_NAME'],
 } as const satisfies Record<string, readonly EnvVar[]>;
 
 export type FunctionName = keyof typeof FUNCTION_ENV;

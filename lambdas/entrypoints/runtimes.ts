@@ -13,7 +13,7 @@ import { DynamoJobStore } from '../adapters/dynamodb/DynamoJobStore.ts';
 import { DynamoScheduleStore } from '../adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../adapters/dynamodb/DynamoTokenStore.ts';
 import { DynamoWorkerStore } from '../adapters/dynamodb/DynamoWorkerStore.ts';
-import { eventBridgeJobEvents } from '../adapters/eventbridge/EventBridgeJobEvents.ts';
+import { EventBridgeJobEvents } from '../adapters/eventbridge/EventBridgeJobEvents.ts';
 import { HttpWebhookSender } from '../adapters/http/HttpWebhookSender.ts';
 import { EcsTaskDefinitions } from '../adapters/ecs/EcsTaskDefinitions.ts';
 import { EcsTaskLauncher } from '../adapters/ecs/EcsTaskLauncher.ts';
@@ -25,6 +25,7 @@ import { SqsDeliveryQueue } from '../adapters/sqs/SqsDeliveryQueue.ts';
 import { SqsDispatchQueue } from '../adapters/sqs/SqsDispatchQueue.ts';
 import { systemClock } from '../core/ports.ts';
 import type { DispatcherRuntime } from '../handlers/dispatcher.ts';
+import type { JobEventsRuntime } from '../handlers/jobEvents.ts';
 import type { ReconcilerRuntime } from '../handlers/reconciler.ts';
 import type { Runtime } from '../handlers/runtime.ts';
 import type { ScheduleFireRuntime } from '../handlers/scheduleFire.ts';
@@ -72,15 +73,17 @@ function jobStore(get: (name: Store) => string, doc: DynamoDBDocumentClient) {
   });
 }
 
-/** What every function that changes jobs raises: webhook deliveries (queued) and EventBridge events. */
+/**
+ * What every function that changes jobs raises: webhook deliveries (queued). Their EventBridge
+ * events are not raised here: the jobEvents function makes them from the table's stream.
+ */
 function notify(
-  get: (name: 'DELIVERY_QUEUE_URL' | 'EVENT_BUS_NAME') => string,
+  get: (name: 'DELIVERY_QUEUE_URL') => string,
   source: NodeJS.ProcessEnv,
   t: <T>(client: T) => T,
 ) {
   return {
     deliveryQueue: new SqsDeliveryQueue(t(new SQSClient(region(source))), get('DELIVERY_QUEUE_URL')),
-    events: eventBridgeJobEvents(t(new EventBridgeClient(region(source))), get('EVENT_BUS_NAME')),
   };
 }
 
@@ -267,5 +270,16 @@ export function webhookDeliveryRuntime(
       allowPrivateAddresses: get('WEBHOOK_ALLOW_PRIVATE') === 'true',
     }),
     clock: systemClock,
+  };
+}
+
+/** The job events function: fed by the jobs table's stream, it puts each transition on the bus. */
+export function jobEventsRuntime(
+  source: NodeJS.ProcessEnv = process.env,
+  { traceClient: t = untraced }: RuntimeOptions = {},
+): JobEventsRuntime {
+  const get = envOf('jobEvents', source);
+  return {
+    events: new EventBridgeJobEvents(t(new EventBridgeClient(region(source))), get('EVENT_BUS_NAME')),
   };
 }

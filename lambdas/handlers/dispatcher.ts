@@ -22,7 +22,6 @@ export type DispatcherRuntime = Pick<
   | 'logs'
   | 'stdin'
   | 'deliveryQueue'
-  | 'events'
 >;
 
 const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().min(1) });

@@ -82,7 +82,8 @@ export const WRAPPED = Symbol('withJobMetrics');
 /**
  * The runtime with, on its observer, the JobsFinished metric (unless it has an observer of its own:
  * `runlater dev` counts and logs its own), the waking of a finished job's dependents and, when given,
- * the queueing of webhook deliveries and the publishing of job events.
+ * the queueing of webhook deliveries. (Job events on AWS come from the jobs table's stream, not
+ * from here: handlers/jobEvents.ts.)
  * Schedule runs wrap theirs with this (they only queue jobs, so end no attempt); every handler
  * that can end an attempt uses withJobObservers (jobObservers.ts), which adds all of this and the
  * release of concurrency slots.
@@ -92,16 +93,14 @@ export function withJobMetrics<
     observer?: JobObserver;
     queue?: DispatchQueue;
     deliveryQueue?: DeliveryQueue;
-    events?: JobObserver;
   },
 >(runtime: R): R & { observer: JobObserver } {
   if (runtime.observer && WRAPPED in runtime.observer) return { ...runtime, observer: runtime.observer };
-  const { queue, deliveryQueue, events } = runtime;
+  const { queue, deliveryQueue } = runtime;
   const observer = allObservers(
     runtime.observer ?? jobMetricsObserver(),
     queue && pipelineObserver(queue),
     deliveryQueue && deliveryObserver(deliveryQueue),
-    events,
   );
   return { ...runtime, observer: Object.assign(observer, { [WRAPPED]: true }) };
 }

@@ -9,13 +9,13 @@ const OBSERVED = Symbol('withJobObservers');
 /**
  * The runtime with what must hear every job transition, whichever function made it: all that
  * withJobMetrics adds (the JobsFinished metric unless the runtime brings its own observer, the
- * waking of dependents, webhook deliveries, job events) and the release of the attempt's
+ * waking of dependents, webhook deliveries) and the release of the attempt's
  * concurrency slot. Every handler that can end an attempt (api, dispatcher, status, reconciler)
  * wraps its runtime with this.
  */
 export function withJobObservers<
   R extends Pick<Runtime, 'jobs' | 'workers' | 'slots' | 'queue' | 'clock' | 'observer'> &
-    Partial<Pick<Runtime, 'deliveryQueue' | 'events'>>,
+    Partial<Pick<Runtime, 'deliveryQueue'>>,
 >(runtime: R): R & { observer: JobObserver } {
   if (runtime.observer && OBSERVED in runtime.observer) return { ...runtime, observer: runtime.observer };
   const withMetrics = withJobMetrics(runtime);

@@ -8,7 +8,7 @@ import type { Runtime } from './runtime.ts';
 /** What the reconciler uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
 export type ReconcilerRuntime = Pick<
   Runtime,
-  'jobs' | 'workers' | 'slots' | 'launcher' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+  'jobs' | 'workers' | 'slots' | 'launcher' | 'queue' | 'clock' | 'observer' | 'deliveryQueue'
 >;
 
 /** Runs the reconciler; on AWS an EventBridge schedule invokes it every minute, locally a timer. */

@@ -48,8 +48,6 @@ export interface Runtime {
    * the runtime passes it on.
    */
   observer?: JobObserver;
-  /** Publishes every job transition (EventBridge on AWS; nothing locally). */
-  events?: JobObserver;
   /** Where webhook deliveries are queued (SQS on AWS, a local queue in `runlater dev`). */
   deliveryQueue?: DeliveryQueue;
   /** Sends webhooks: only the delivery function has one. */

@@ -8,7 +8,7 @@ import type { Runtime } from './runtime.ts';
 /** What schedule runs use: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
 export type ScheduleFireRuntime = Pick<
   Runtime,
-  'jobs' | 'workers' | 'schedules' | 'queue' | 'stdin' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+  'jobs' | 'workers' | 'schedules' | 'queue' | 'stdin' | 'clock' | 'observer' | 'deliveryQueue'
 >;
 
 /** A port a schedule run has no use for: calling it is a bug, said loudly. */

@@ -10,7 +10,7 @@ export { METRICS } from './jobMetrics.ts';
 /** What the status function uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
 export type TaskStatusRuntime = Pick<
   Runtime,
-  'jobs' | 'workers' | 'slots' | 'queue' | 'clock' | 'observer' | 'deliveryQueue' | 'events'
+  'jobs' | 'workers' | 'slots' | 'queue' | 'clock' | 'observer' | 'deliveryQueue'
 >;
 
 /**

@@ -459,7 +459,20 @@ describe('AWS flows, handler to AWS call, as the synthesized stack wires them', 
       flows.env.dispatcher.JOB_LOG_GROUP,
     );
     assert.equal((await flows.call('GET', `/v1/jobs/${second}`)).body.stdinBytes, 'piped\n'.length);
-    assert.ok(events.commandCalls(PutEventsCommand).length > 0, 'job state changes are put on the bus');
+    // The jobs table's stream, fed to the jobEvents function: the second job's life, in order.
+    events.resetHistory();
+    assert.deepEqual(await flows.jobEvents(), { batchItemFailures: [] });
+    const put = events
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries!)
+      .map((e) => ({ bus: e.EventBusName, ...JSON.parse(e.Detail!) }))
+      .filter((d) => d.job.id === second)
+      .map((d) => [d.bus, d.transition, d.previousStatus, d.job.status]);
+    assert.deepEqual(put, [
+      [flows.env.jobEvents.EVENT_BUS_NAME, 'create', 'queued', 'queued'],
+      [flows.env.jobEvents.EVENT_BUS_NAME, 'startAttempt', 'queued', 'starting'],
+      [flows.env.jobEvents.EVENT_BUS_NAME, 'recordTask', 'starting', 'starting'],
+    ]);
 
     await flows.taskStatus(
       flows.taskEvent(second, 'STOPPED', { exitCode: 0, stopCode: 'EssentialContainerExited' }),

@@ -9,6 +9,7 @@ import {
   scheduleFireRuntime,
   taskStatusRuntime,
   webhookDeliveryRuntime,
+  jobEventsRuntime,
 } from '../../lambdas/entrypoints/runtimes.ts';
 import { FUNCTION_SETTINGS } from '../../lib/RunLater.ts';
 import { ACCOUNT, REGION, SynthesizedStack } from './support/synthesized.ts';
@@ -24,6 +25,7 @@ const FACTORIES: Record<FunctionName, (env: NodeJS.ProcessEnv) => unknown> = {
   reconciler: reconcilerRuntime,
   scheduleFire: scheduleFireRuntime,
   webhookDelivery: webhookDeliveryRuntime,
+  jobEvents: jobEventsRuntime,
 };
 
 /** Each function as the template deploys it, one function at a time. */
@@ -87,7 +89,7 @@ describe('alarms', () => {
   const alarmsOf = (template: Template) =>
     Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
-  it('alarm on each function’s errors and throttles and on both dead-letter queues, all to the stack’s topic', () => {
+  it('alarm on each function’s errors and throttles and on every dead-letter queue, all to the stack’s topic', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const s = new Stack(app, 'S');
     new RunLater(s, 'RunLater', { alarmEmail: 'ops@example.com' });
@@ -112,8 +114,18 @@ describe('alarms', () => {
         assert.deepEqual(found[0]!.AlarmActions, [{ Ref: topics[0] }]);
       }
     const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
-    assert.equal(dlqAlarms.length, 2);
     for (const a of dlqAlarms) assert.deepEqual(a.AlarmActions, [{ Ref: topics[0] }]);
+    // Every queue that holds what runlater gave up on: dispatches, ECS task events, webhook
+    // deliveries, and the stream records that could not become job events.
+    const watched = dlqAlarms.map((a) => JSON.stringify(a.Dimensions));
+    for (const queue of [
+      'DispatchDeadLetterQueue',
+      'TaskEventsDeadLetterQueue',
+      'DeliveryDeadLetterQueue',
+      'JobEventsDeadLetterQueue',
+    ])
+      assert.equal(watched.filter((d) => d.includes(queue)).length, 1, `an alarm on ${queue}`);
+    assert.equal(dlqAlarms.length, 4);
   });
 
   it('notify a topic given as a prop, and make none of their own', () => {

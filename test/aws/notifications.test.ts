@@ -10,13 +10,15 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { hashToken } from '../../lambdas/core/tokens.ts';
-import { apiRuntime, webhookDeliveryRuntime } from '../../lambdas/entrypoints/runtimes.ts';
+import { apiRuntime, jobEventsRuntime, webhookDeliveryRuntime } from '../../lambdas/entrypoints/runtimes.ts';
+import { makeJobEventsHandler } from '../../lambdas/handlers/jobEvents.ts';
 import { makeWebhookDeliveryHandler } from '../../lambdas/handlers/webhookDelivery.ts';
 import { makeApiHandler } from '../../lambdas/handlers/api.ts';
 import type { ApiEvent } from '../../lambdas/handlers/http/types.ts';
 import { RunLater } from '../../lib/RunLater.ts';
 import { RunLaterStack } from '../../lib/RunLaterStack.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embeddedDynamo.ts';
+import { TableStream } from './support/tableStream.ts';
 
 const sqs = mockClient(SQSClient);
 const eventBridge = mockClient(EventBridgeClient);
@@ -66,23 +68,54 @@ describe('notifications in the CDK stack', () => {
     });
   });
 
-  it('lets every function that changes jobs queue deliveries and put events on the default bus', () => {
-    const writers = template.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: { EVENT_BUS_NAME: 'default' } } },
+  it("makes job events from the jobs table's stream, by one function, the only one that may put events", () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'byDeliveryDue' })]),
     });
-    assert.equal(Object.keys(writers).length, 5);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'events:PutEvents',
-            Resource: {
-              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])],
-            },
-          }),
-        ]),
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('JobEventsFunction') },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('JobsTable'), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRecordAgeInSeconds: 86400,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('NotificationsJobEventsDeadLetterQueue'), 'Arn'],
+          },
+        },
+      },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { NewImage: { kind: { S: ['job'] } } } }) },
+          {
+            Pattern: JSON.stringify({
+              eventName: ['REMOVE'],
+              dynamodb: { OldImage: { kind: { S: ['job'] } } },
+            }),
+          },
+        ],
       },
     });
+    const withBus = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { EVENT_BUS_NAME: 'default' } } },
+    });
+    assert.deepEqual(
+      Object.keys(withBus).map((id) => id.replace(/[0-9A-F]{8}$/, '')),
+      ['RunLaterJobEventsFunction'],
+    );
+    // events:PutEvents on the default bus, in the events function's policy and no other.
+    const putters = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('events:PutEvents'),
+    );
+    assert.deepEqual(
+      putters.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')),
+      ['RunLaterJobEventsRoleDefaultPolicy'],
+    );
+    assert.match(JSON.stringify(putters[0]![1].Properties.PolicyDocument), /:event-bus\/default"/);
   });
 
   it("puts events on a bus of the user's choosing when given", () => {
@@ -117,6 +150,9 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
   let dynamo: EmbeddedDynamo;
   let api: ReturnType<typeof makeApiHandler>;
   let env: Record<string, string>;
+  let publish: ReturnType<typeof makeJobEventsHandler>;
+  let stream: TableStream;
+  let detach: () => void;
 
   before(async () => {
     dynamo = await startEmbeddedDynamo(undefined);
@@ -157,9 +193,15 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
       createdAt: new Date().toISOString(),
     });
     api = makeApiHandler(runtime);
+    publish = makeJobEventsHandler(jobEventsRuntime({ ...process.env, ...env }));
+    stream = new TableStream(dynamo.tableNames.jobs, dynamo.endpoint, 'eu-west-1');
+    detach = stream.attach();
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
   });
-  after(() => dynamo.close());
+  after(() => {
+    detach();
+    return dynamo.close();
+  });
   beforeEach(() => {
     sqs.reset();
     eventBridge.reset();
@@ -182,36 +224,97 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
     return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
   }
 
-  it('puts each state change on the bus as "Job State Change" from runlater, the job in detail', async () => {
+  it('puts each state change on the bus as "Job State Change" from runlater, from the table\'s stream', async () => {
     const w = await call('POST', '/v1/workers', { name: 'ev', image: 'busybox:1.36', command: ['true'] });
     assert.equal(w.status, 201, JSON.stringify(w.body));
+    stream.take();
     const { body: job } = await call('POST', '/v1/jobs', { worker: 'ev' });
     const { body: cancelled } = await call('POST', `/v1/jobs/${job.id}/cancel`);
-    const puts = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input);
-    assert.deepEqual(puts, [
-      {
-        Entries: [
-          {
-            EventBusName: 'default',
-            Source: 'runlater',
-            DetailType: 'Job State Change',
-            Resources: [],
-            Detail: JSON.stringify({ transition: 'create', previousStatus: 'queued', job }),
-          },
-        ],
+    assert.equal((await call('DELETE', `/v1/jobs/${job.id}`)).status, 204);
+    assert.equal(eventBridge.commandCalls(PutEventsCommand).length, 0, 'nothing is put in the API call');
+
+    assert.deepEqual(await publish(stream.take()), { batchItemFailures: [] });
+    const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries!);
+    assert.deepEqual(
+      entries.map(({ Detail, ...rest }) => ({
+        ...rest,
+        Detail: { ...JSON.parse(Detail!), transitionId: 'id' },
+      })),
+      [
+        { transition: 'create', previousStatus: 'queued', transitionId: 'id', job },
+        { transition: 'finish', previousStatus: 'queued', transitionId: 'id', job: cancelled },
+        { transition: 'remove', previousStatus: 'cancelled', transitionId: 'id', job: cancelled },
+      ].map((Detail) => ({
+        EventBusName: 'default',
+        Source: 'runlater',
+        DetailType: 'Job State Change',
+        Resources: [],
+        Detail,
+      })),
+    );
+    const ids = entries.map((e) => JSON.parse(e.Detail!).transitionId);
+    assert.equal(new Set(ids.slice(0, 2)).size, 2, 'each written transition has its own id');
+  });
+
+  it('publishes no event for writes that are not transitions: other items, a delivery result, TTL expiry', async () => {
+    await call('POST', '/v1/workers', { name: 'quiet', image: 'busybox:1.36', command: ['true'] });
+    stream.take();
+    await call('POST', '/v1/jobs', { worker: 'quiet' });
+    const records = stream.take().Records;
+    assert.equal(records.length, 1);
+    const asTtl = {
+      ...records[0]!,
+      eventName: 'REMOVE' as const,
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      dynamodb: { ...records[0]!.dynamodb, OldImage: records[0]!.dynamodb!.NewImage, NewImage: undefined },
+    };
+    const claim = {
+      ...records[0]!,
+      dynamodb: {
+        ...records[0]!.dynamodb,
+        // An idempotency claim or a worker's concurrency slots: items of the jobs table with no `kind`.
+        NewImage: { id: { S: 'concurrency#quiet' }, holders: { L: [] } },
       },
-      {
+    };
+    const sameStamp = {
+      ...records[0]!,
+      eventName: 'MODIFY' as const,
+      dynamodb: { ...records[0]!.dynamodb, OldImage: records[0]!.dynamodb!.NewImage },
+    };
+    assert.deepEqual(await publish({ Records: [asTtl, claim, sameStamp] }), { batchItemFailures: [] });
+    assert.equal(eventBridge.commandCalls(PutEventsCommand).length, 0);
+  });
+
+  it('retries from the first event the bus refused, so none is lost and none overtakes another', async () => {
+    await call('POST', '/v1/workers', { name: 'busy', image: 'busybox:1.36', command: ['true'] });
+    stream.take();
+    const jobs = [];
+    for (let i = 0; i < 3; i++) jobs.push((await call('POST', '/v1/jobs', { worker: 'busy' })).body.id);
+    const event = stream.take();
+    assert.equal(event.Records.length, 3);
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
         Entries: [
-          {
-            EventBusName: 'default',
-            Source: 'runlater',
-            DetailType: 'Job State Change',
-            Resources: [],
-            Detail: JSON.stringify({ transition: 'finish', previousStatus: 'queued', job: cancelled }),
-          },
+          { EventId: 'e1' },
+          { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' },
+          { EventId: 'e3' },
         ],
-      },
-    ]);
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }, { EventId: 'e' }] });
+    const answer = await publish(event);
+    assert.deepEqual(answer, {
+      batchItemFailures: [{ itemIdentifier: event.Records[1]!.dynamodb!.SequenceNumber }],
+    });
+    // Lambda resumes the stream at the reported record: the rest come again, in order.
+    const resumed = { Records: event.Records.slice(1) };
+    assert.deepEqual(await publish(resumed), { batchItemFailures: [] });
+    const jobIds = eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries!)
+      .map((e) => JSON.parse(e.Detail!).job.id);
+    assert.deepEqual(jobIds, [jobs[0], jobs[1], jobs[2], jobs[1], jobs[2]]);
   });
 
   it('queues a delivery on the delivery queue when a job with notify ends, never sending it inline', async () => {

@@ -63,7 +63,7 @@ describe('the CDK stack', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
-    assert.equal(Object.keys(fns).length, 6);
+    assert.equal(Object.keys(fns).length, 7);
     for (const f of Object.values(fns)) assert.equal(f.Properties.Runtime, 'nodejs22.x');
   });
 

@@ -21,12 +21,10 @@ import type {
   StoredJob,
 } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
+import { fromItem, isJob } from './jobItems.ts';
 import { JobStateIndex, stateIndexKeys } from './jobStateIndex.ts';
 import { JOB_INDEX } from './tables.ts';
 import { JOB_ID_PATTERN } from '../../core/ids.ts';
-
-/** Attributes the table needs that are not part of the job: the index keys and the TTL. */
-const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom', 'workerState', 'stateOrder'] as const;
 
 export interface DynamoJobStoreOptions {
   /** Finished jobs expire this many seconds after they finish (DynamoDB TTL). */
@@ -390,14 +388,4 @@ export class DynamoJobStore implements JobStore {
     const r = this.options.retentionSeconds;
     return r ? { expiresAt: Math.floor(Date.now() / 1000) + r } : {};
   }
-}
-
-function isJob(item: Record<string, unknown> | undefined): item is Record<string, unknown> {
-  return item?.kind === 'job' && item.phantom !== true;
-}
-
-function fromItem(item: Record<string, unknown>): StoredJob {
-  const job = { ...item };
-  for (const key of STORAGE_ONLY) delete job[key];
-  return job as unknown as StoredJob;
 }

@@ -27,7 +27,9 @@ import {
   scheduleFireRuntime,
   taskStatusRuntime,
   webhookDeliveryRuntime,
+  jobEventsRuntime,
 } from '../../../lambdas/entrypoints/runtimes.ts';
+import { makeJobEventsHandler } from '../../../lambdas/handlers/jobEvents.ts';
 import { makeApiHandler } from '../../../lambdas/handlers/api.ts';
 import { makeDispatcherHandler } from '../../../lambdas/handlers/dispatcher.ts';
 import type { ApiEvent } from '../../../lambdas/handlers/http/types.ts';
@@ -37,6 +39,7 @@ import { makeTaskStatusHandler } from '../../../lambdas/handlers/taskStatus.ts';
 import { makeWebhookDeliveryHandler } from '../../../lambdas/handlers/webhookDelivery.ts';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../../local/embeddedDynamo.ts';
 import { AwsCallRecorder, simulate, type IamRequest } from './awsCalls.ts';
+import { TableStream } from './tableStream.ts';
 import { ACCOUNT, REGION, SynthesizedStack } from './synthesized.ts';
 
 export const mocks = {
@@ -91,6 +94,10 @@ export class AwsFlows {
   private reconcile!: ReturnType<typeof makeReconcilerHandler>;
   private fire!: ReturnType<typeof makeScheduleFireHandler>;
   private deliver!: ReturnType<typeof makeWebhookDeliveryHandler>;
+  private publish!: ReturnType<typeof makeJobEventsHandler>;
+  /** The jobs table's stream, as the jobEvents function is fed from it. */
+  private stream!: TableStream;
+  private detachStream = () => {};
   private readonly registered = new Map<string, object>();
   private readonly realFetch = globalThis.fetch;
 
@@ -134,6 +141,9 @@ export class AwsFlows {
     this.reconcile = makeReconcilerHandler(reconcilerRuntime(source('reconciler')));
     this.fire = makeScheduleFireHandler(scheduleFireRuntime(source('scheduleFire')));
     this.deliver = makeWebhookDeliveryHandler(webhookDeliveryRuntime(source('webhookDelivery')));
+    this.publish = makeJobEventsHandler(jobEventsRuntime(source('jobEvents')));
+    this.stream = new TableStream(this.env.api.JOBS_TABLE!, this.dynamo.endpoint, REGION, ACCOUNT);
+    this.detachStream = this.stream.attach();
     await runtime.tokens.put({
       hash: hashToken(TOKEN),
       name: 'test',
@@ -144,6 +154,7 @@ export class AwsFlows {
   }
 
   async close(): Promise<void> {
+    this.detachStream();
     globalThis.fetch = this.realFetch;
     await this.dynamo.close();
   }
@@ -212,6 +223,16 @@ export class AwsFlows {
   }
   webhookDelivery(event: SQSEvent) {
     return recorder.as('webhookDelivery', () => this.deliver(event));
+  }
+  /** Feeds the jobEvents function what the jobs table's stream holds since the last call. */
+  jobEvents() {
+    const event = this.stream.take();
+    // What Lambda's event source mapping does with the function's role to read the stream.
+    const streamArn = event.Records[0]?.eventSourceARN;
+    if (streamArn)
+      for (const action of ['DescribeStream', 'GetShardIterator', 'GetRecords'])
+        recorder.note({ action: `dynamodb:${action}`, resource: streamArn, context: {} }, 'jobEvents');
+    return recorder.as('jobEvents', () => this.publish(event));
   }
 
   apiEvent(method: string, target: string, body?: unknown): ApiEvent {

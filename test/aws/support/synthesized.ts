@@ -191,6 +191,9 @@ export class SynthesizedStack {
           return name;
       }
     }
+    // A table's stream: its label is the time it was enabled, known only after a deploy.
+    if (attr === 'StreamArn' && r.Type === 'AWS::DynamoDB::Table')
+      return arn('dynamodb', `table/${name}/stream/2026-11-26T00:00:00.000`);
     if (attr === 'GroupId') return name;
     if (attr === 'QueueName') return this.physicalName(id);
     if (attr === 'QueueUrl') return name;

@@ -1,0 +1,9 @@
+import { makeJobEventsHandler } from '../handlers/jobEvents.ts';
+import { instrumented, observability } from './observability.ts';
+import { jobEventsRuntime } from './runtimes.ts';
+
+const o = observability('runlater-events');
+export const handler = instrumented(
+  o,
+  makeJobEventsHandler(jobEventsRuntime(process.env, { traceClient: o.traceClient }), o.logger),
+);
