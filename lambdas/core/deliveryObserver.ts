@@ -22,6 +22,7 @@ export function allObservers(...observers: (JobObserver | undefined)[]): JobObse
       try {
         await call(o);
       } catch (err) {
+        // After the write: a failed observer is reported, and does not keep the next from hearing.
         console.error('job observer failed:', err);
       }
   };

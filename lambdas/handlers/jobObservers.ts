@@ -1,5 +1,6 @@
 import { ConcurrencyGate } from '../core/ConcurrencyGate.ts';
-import type { JobObserver, JobTransitionEvent, StoredJob } from '../core/ports.ts';
+import { allObservers } from '../core/deliveryObserver.ts';
+import type { JobObserver } from '../core/ports.ts';
 import { WRAPPED, withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -20,25 +21,7 @@ export function withJobObservers<
   if (runtime.observer && OBSERVED in runtime.observer) return { ...runtime, observer: runtime.observer };
   const withMetrics = withJobMetrics(runtime);
   const slots = new ConcurrencyGate(runtime).observer();
-  const observer = combineObservers(withMetrics.observer, slots);
+  const observer = allObservers(withMetrics.observer, slots);
   // Marked for withJobMetrics too: wrapping this again must not add dependents or webhooks twice.
   return { ...runtime, observer: Object.assign(observer, { [OBSERVED]: true, [WRAPPED]: true }) };
-}
-
-/** Calls each observer in turn; one that fails is reported and does not keep the next from hearing. */
-export function combineObservers(...observers: JobObserver[]): JobObserver {
-  const each = async (name: string, call: (o: JobObserver) => Promise<void> | void | undefined) => {
-    for (const observer of observers) {
-      try {
-        await call(observer);
-      } catch (err) {
-        console.error(`job observer failed on ${name}:`, err);
-      }
-    }
-  };
-  return {
-    onTransition: (event: JobTransitionEvent) => each('transition', (o) => o.onTransition?.(event)),
-    onAttemptEnded: (job: StoredJob) => each('attempt end', (o) => o.onAttemptEnded?.(job)),
-    onFinished: (job: StoredJob) => each('finish', (o) => o.onFinished?.(job)),
-  };
 }

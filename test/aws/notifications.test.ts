@@ -7,26 +7,24 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { hashToken } from '../../lambdas/core/tokens.ts';
 import { apiRuntime, jobEventsRuntime, webhookDeliveryRuntime } from '../../lambdas/entrypoints/runtimes.ts';
 import { makeJobEventsHandler } from '../../lambdas/handlers/jobEvents.ts';
 import { makeWebhookDeliveryHandler } from '../../lambdas/handlers/webhookDelivery.ts';
 import { makeApiHandler } from '../../lambdas/handlers/api.ts';
-import type { ApiEvent } from '../../lambdas/handlers/http/types.ts';
 import { RunLater } from '../../lib/RunLater.ts';
 import { RunLaterStack } from '../../lib/RunLaterStack.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embeddedDynamo.ts';
+import { apiCaller, DELIVERY_QUEUE, handWiredEnv } from './support/handWired.ts';
 import { TableStream } from './support/tableStream.ts';
 
 const sqs = mockClient(SQSClient);
 const eventBridge = mockClient(EventBridgeClient);
 const ecs = mockClient(ECSClient);
 mockClient(SchedulerClient);
-const DELIVERY_QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries';
 const TOKEN = 'rl_notify';
-const ctx = {} as Context;
 
 describe('notifications in the CDK stack', () => {
   const synth = (props: ConstructorParameters<typeof RunLater>[2] = {}) => {
@@ -148,7 +146,7 @@ describe('notifications in the CDK stack', () => {
 
 describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBridge)', () => {
   let dynamo: EmbeddedDynamo;
-  let api: ReturnType<typeof makeApiHandler>;
+  let call: ReturnType<typeof apiCaller>;
   let env: Record<string, string>;
   let publish: ReturnType<typeof makeJobEventsHandler>;
   let stream: TableStream;
@@ -156,44 +154,16 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
 
   before(async () => {
     dynamo = await startEmbeddedDynamo(undefined);
-    env = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      WORKERS_TABLE: dynamo.tableNames.workers,
-      JOBS_TABLE: dynamo.tableNames.jobs,
-      TOKENS_TABLE: dynamo.tableNames.tokens,
-      SCHEDULES_TABLE: dynamo.tableNames.schedules,
-      DISPATCH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dispatch',
-      DISPATCH_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dispatch',
-      STDIN_BUCKET: 'stdin-bucket',
-      CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/runlater',
-      SUBNETS: 'subnet-a',
-      SECURITY_GROUPS: 'sg-1',
-      ASSIGN_PUBLIC_IP: 'true',
-      EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/exec',
-      SHIM_IMAGE: 'shim:latest',
-      TASK_FAMILY_PREFIX: 'RunLater_',
-      JOB_LOG_GROUP: 'jobs',
-      SCHEDULER_GROUP: 'runlater',
-      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-      SCHEDULE_FIRE_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:fire',
-      JOB_RETENTION_DAYS: '30',
-      DELIVERY_QUEUE_URL: DELIVERY_QUEUE,
-      EVENT_BUS_NAME: 'default',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    };
-    Object.assign(process.env, env);
-    const runtime = apiRuntime({ ...process.env, ...env });
+    env = handWiredEnv(dynamo);
+    const runtime = apiRuntime(env);
     await runtime.tokens.put({
       hash: hashToken(TOKEN),
       name: 'test',
       scopes: ['admin'],
       createdAt: new Date().toISOString(),
     });
-    api = makeApiHandler(runtime);
-    publish = makeJobEventsHandler(jobEventsRuntime({ ...process.env, ...env }));
+    call = apiCaller(makeApiHandler(runtime), TOKEN);
+    publish = makeJobEventsHandler(jobEventsRuntime(env));
     stream = new TableStream(dynamo.tableNames.jobs, dynamo.endpoint, 'eu-west-1');
     detach = stream.attach();
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
@@ -208,21 +178,6 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
     sqs.on(SendMessageCommand).resolves({});
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   });
-
-  async function call(method: string, path: string, body?: unknown) {
-    const event = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: path,
-      rawQueryString: '',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      requestContext: { http: { method, path }, requestId: 'r' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      isBase64Encoded: false,
-    } as unknown as ApiEvent;
-    const res = await api(event, ctx);
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
-  }
 
   it('puts each state change on the bus as "Job State Change" from runlater, from the table\'s stream', async () => {
     const w = await call('POST', '/v1/workers', { name: 'ev', image: 'busybox:1.36', command: ['true'] });
@@ -341,7 +296,7 @@ describe('notifications, handler to AWS call (dynalite, mocked SQS and EventBrid
     // The delivery function, as AWS wires it, refuses http (and loopback) there: failed, not retried.
     sqs.reset();
     const deliver = makeWebhookDeliveryHandler(
-      webhookDeliveryRuntime({ ...process.env, ...env, WEBHOOK_ALLOW_PRIVATE: 'false' }),
+      webhookDeliveryRuntime({ ...env, WEBHOOK_ALLOW_PRIVATE: 'false' }),
     );
     const event: SQSEvent = {
       Records: [

@@ -12,17 +12,17 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startedByFor } from '../../lambdas/core/taskSpec.ts';
 import { hashToken } from '../../lambdas/core/tokens.ts';
 import { apiRuntime, dispatcherRuntime, taskStatusRuntime } from '../../lambdas/entrypoints/runtimes.ts';
 import { makeApiHandler } from '../../lambdas/handlers/api.ts';
 import { makeDispatcherHandler } from '../../lambdas/handlers/dispatcher.ts';
-import type { ApiEvent } from '../../lambdas/handlers/http/types.ts';
 import { makeTaskStatusHandler } from '../../lambdas/handlers/taskStatus.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embeddedDynamo.ts';
 import { taskStateChangeEvent } from '../support/ecsEvents.ts';
+import { apiCaller, DISPATCH_QUEUE, handWiredEnv } from './support/handWired.ts';
 
 const ecs = mockClient(ECSClient);
 const sqs = mockClient(SQSClient);
@@ -31,50 +31,19 @@ mockClient(SchedulerClient);
 mockClient(EventBridgeClient)
   .on(PutEventsCommand)
   .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
-const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dispatch';
 const TOKEN = 'rl_pipes';
-const ctx = {} as Context;
 const taskArn = (id: string) => `arn:aws:ecs:eu-west-1:123456789012:task/runlater/${id}`;
 
 /** after/stdinFrom as AWS runs them: dynalite for DynamoDB, ECS, SQS and CloudWatch Logs mocked. */
 describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
   let dynamo: EmbeddedDynamo;
-  let api: ReturnType<typeof makeApiHandler>;
+  let call: ReturnType<typeof apiCaller>;
   let dispatcher: ReturnType<typeof makeDispatcherHandler>;
   let taskStatus: ReturnType<typeof makeTaskStatusHandler>;
 
   before(async () => {
     dynamo = await startEmbeddedDynamo(undefined);
-    const env = {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      WORKERS_TABLE: dynamo.tableNames.workers,
-      JOBS_TABLE: dynamo.tableNames.jobs,
-      TOKENS_TABLE: dynamo.tableNames.tokens,
-      SCHEDULES_TABLE: dynamo.tableNames.schedules,
-      DISPATCH_QUEUE_URL: QUEUE,
-      DISPATCH_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:123456789012:dispatch',
-      STDIN_BUCKET: 'stdin-bucket',
-      CLUSTER_ARN: 'arn:aws:ecs:eu-west-1:123456789012:cluster/runlater',
-      SUBNETS: 'subnet-a',
-      SECURITY_GROUPS: 'sg-1',
-      ASSIGN_PUBLIC_IP: 'true',
-      EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/exec',
-      SHIM_IMAGE: 'shim:latest',
-      TASK_FAMILY_PREFIX: 'RunLater_',
-      JOB_LOG_GROUP: 'jobs',
-      SCHEDULER_GROUP: 'runlater',
-      SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-      SCHEDULE_FIRE_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:fire',
-      JOB_RETENTION_DAYS: '30',
-      DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries',
-      EVENT_BUS_NAME: 'default',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    };
-    Object.assign(process.env, env);
-    const source = { ...process.env, ...env };
+    const source = handWiredEnv(dynamo);
     const runtime = apiRuntime(source);
     await runtime.tokens.put({
       hash: hashToken(TOKEN),
@@ -82,7 +51,7 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
       scopes: ['admin'],
       createdAt: new Date().toISOString(),
     });
-    api = makeApiHandler(runtime);
+    call = apiCaller(makeApiHandler(runtime), TOKEN);
     dispatcher = makeDispatcherHandler(dispatcherRuntime(source));
     taskStatus = makeTaskStatusHandler(taskStatusRuntime(source));
     // ECS as it stands: what was registered is what DescribeTaskDefinition answers (the dispatcher checks).
@@ -104,20 +73,6 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
   });
   after(() => dynamo.close());
 
-  async function call(method: string, path: string, body?: unknown) {
-    const event = {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: path,
-      rawQueryString: '',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      requestContext: { http: { method, path }, requestId: 'r' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      isBase64Encoded: false,
-    } as unknown as ApiEvent;
-    const res = await api(event, ctx);
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
-  }
   const dispatch = (jobId: string) =>
     dispatcher({
       Records: [{ messageId: 'm', body: JSON.stringify({ jobId, attempt: 1 }) }],
@@ -138,7 +93,9 @@ describe('AWS flows: jobs that wait for jobs and take their stdout', () => {
     sqs
       .commandCalls(SendMessageCommand)
       .filter(
-        (c) => c.args[0].input.QueueUrl === QUEUE && JSON.parse(c.args[0].input.MessageBody!).jobId === jobId,
+        (c) =>
+          c.args[0].input.QueueUrl === DISPATCH_QUEUE &&
+          JSON.parse(c.args[0].input.MessageBody!).jobId === jobId,
       );
 
   it('waits, is woken by its dependency, and runs with its stdout (as CloudWatch Logs holds it) as stdin', async () => {

@@ -21,7 +21,6 @@ describe('job lifecycle rules (core on dynalite)', () => {
     h = await coreHarness();
     jobsApi = new JobService({
       ...h,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     });
     dispatcher = new Dispatcher(h);
     recorder = new TaskStatusRecorder({ ...h, random: () => 0.5 });

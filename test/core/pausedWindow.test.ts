@@ -22,7 +22,6 @@ describe('a paused window stays unfired', () => {
     store = new DynamoScheduleStore(h.dynamo.doc, h.dynamo.tableNames.schedules);
     const jobs = new JobService({
       ...h,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     });
     schedules = new ScheduleService({ schedules: store, workers: h.workers, trigger, jobs, clock: h.clock });
     await new WorkerService(h.workers, h.clock).create({ name: 'minutely', image: 'busybox' });

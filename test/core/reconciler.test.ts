@@ -20,7 +20,6 @@ describe('the reconciler settles what missed events leave hanging', () => {
     h = await coreHarness();
     jobsApi = new JobService({
       ...h,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     });
     dispatcher = new Dispatcher(h);
     recorder = new TaskStatusRecorder(h);

@@ -17,7 +17,6 @@ describe('the reconciler, with more stuck jobs than it reads in one run', () => 
     await new WorkerService(h.workers, h.clock).create({ name: 'w', image: 'busybox', timeoutSeconds: 60 });
     const jobsApi = new JobService({
       ...h,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     });
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {

@@ -32,7 +32,6 @@ describe('recovery at the edges (core on dynalite)', () => {
     const deps = {
       ...h,
       queue,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     };
     jobsApi = new JobService(deps);
     dispatcher = new Dispatcher(deps);

@@ -54,7 +54,6 @@ describe('schedules queue one normal job per firing', () => {
     const store = new DynamoScheduleStore(h.dynamo.doc, h.dynamo.tableNames.schedules);
     const jobs = new JobService({
       ...h,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     });
     schedules = new ScheduleService({ schedules: store, workers: h.workers, trigger, jobs, clock: h.clock });
     await new WorkerService(h.workers, h.clock).create({ name: 'nightly', image: 'busybox' });

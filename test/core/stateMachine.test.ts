@@ -36,7 +36,6 @@ describe('the job state machine: one place for every transition and every end', 
     const deps = {
       ...h,
       observer,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     };
     jobsApi = new JobService(deps);
     dispatcher = new Dispatcher(deps);

@@ -98,7 +98,6 @@ describe('webhook deliveries on the core (dynalite, recorded queue, scripted rec
     h = await coreHarness();
     jobs = new JobService({
       ...h,
-      logs: { read: async () => ({ lines: [], nextCursor: '' }), deleteOutput: async () => {} },
     });
     await new WorkerService(h.workers, h.clock).create({
       name: 'hooked',

@@ -1,38 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../lambdas/adapters/dynamodb/tables.ts';
 import { startEmbeddedDynamo } from '../../local/embeddedDynamo.ts';
+import { DevProcess } from '../support/devProcess.ts';
+import { waitFor } from '../support/waitFor.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const KILLS = 5;
-
-/** `runlater dev` as a user runs it, in a child process we can kill -9. */
-function startDev(dataDir: string, port: number, token: string): ChildProcess {
-  return spawn(process.execPath, ['bin/runlater.mjs', 'dev'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      RUNLATER_DATA_DIR: dataDir,
-      RUNLATER_TOKEN: token,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-}
-
-async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Index entries with no job, read from the data dir's database while no server runs: what a kill
@@ -68,46 +43,21 @@ async function phantomsIn(dataDir: string): Promise<string[]> {
 }
 
 describe('durability: kill -9 of the dev server during POST /v1/jobs', () => {
-  const port = 20000 + Math.floor(Math.random() * 2000);
-  const token = `phantom-crash-${Date.now()}`;
-  const url = `http://127.0.0.1:${port}`;
-  let dataDir = '';
-  let child: ChildProcess | undefined;
-  after(async () => {
-    child?.kill('SIGKILL');
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-
-  async function restart(): Promise<void> {
-    child = startDev(dataDir, port, token);
-    await waitUntil('the dev server', 60_000, async () => (await fetch(`${url}/v1/health`)).ok);
-  }
-
-  async function kill(): Promise<void> {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child!.kill('SIGKILL');
-    await exited;
-  }
+  let dev: DevProcess | undefined;
+  after(() => dev?.close());
 
   it('leaves no phantom job: none listed, none read as 404, none left in an index', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'runlater-phantom-crash-'));
-    await restart();
+    dev = await DevProcess.create('phantom-crash');
+    const { dataDir } = dev;
+    const api = dev.request.bind(dev);
+    await dev.start();
     const worker = await api('POST', '/v1/workers', { name: 'later', image: 'runlater-test/busybox' });
     assert.equal(worker.status, 201, JSON.stringify(worker.body));
 
     const acknowledged: string[] = [];
     let phantomsSeen = 0;
     for (let round = 0; round < KILLS; round++) {
-      if (round > 0) await restart();
+      if (round > 0) await dev.start();
       // Eight clients POST without pause; the kill lands after a few answers, while others write.
       let stop = false;
       let answered = 0;
@@ -122,8 +72,8 @@ describe('durability: kill -9 of the dev server during POST /v1/jobs', () => {
           answered++;
         }
       });
-      await waitUntil('some answers', 30_000, async () => answered >= 10 + round * 7);
-      await kill();
+      await waitFor('some answers', () => answered >= 10 + round * 7, { timeoutMs: 30_000 });
+      await dev.kill();
       stop = true;
       await Promise.all(clients);
       phantomsSeen += (await phantomsIn(dataDir)).length;
@@ -132,7 +82,7 @@ describe('durability: kill -9 of the dev server during POST /v1/jobs', () => {
       `${KILLS} kills during POSTs: ${acknowledged.length} jobs acknowledged, ${phantomsSeen} phantom entries left`,
     );
 
-    await restart();
+    await dev.start();
     // Every listing a user (or the reconciler) makes shows only jobs that can be read.
     for (const query of ['', 'status=queued', 'worker=later']) {
       const listed: string[] = [];
@@ -152,8 +102,7 @@ describe('durability: kill -9 of the dev server during POST /v1/jobs', () => {
       for (const id of listed)
         assert.equal((await api('GET', `/v1/jobs/${id}`)).status, 200, `listed ${id} reads`);
     }
-    await kill();
-    child = undefined;
+    await dev.kill();
     assert.deepEqual(await phantomsIn(dataDir), [], 'no index entry without its job remains');
   });
 });

@@ -39,6 +39,7 @@ import { makeTaskStatusHandler } from '../../../lambdas/handlers/taskStatus.ts';
 import { makeWebhookDeliveryHandler } from '../../../lambdas/handlers/webhookDelivery.ts';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../../local/embeddedDynamo.ts';
 import { AwsCallRecorder, simulate, type IamRequest } from './awsCalls.ts';
+import { apiEvent } from './handWired.ts';
 import { TableStream } from './tableStream.ts';
 import { ACCOUNT, REGION, SynthesizedStack } from './synthesized.ts';
 
@@ -236,19 +237,7 @@ export class AwsFlows {
   }
 
   apiEvent(method: string, target: string, body?: unknown): ApiEvent {
-    const [path, query = ''] = target.split('?') as [string, string?];
-    const params = Object.fromEntries(new URLSearchParams(query));
-    return {
-      version: '2.0',
-      routeKey: '$default',
-      rawPath: path,
-      rawQueryString: query,
-      ...(query ? { queryStringParameters: params } : {}),
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      requestContext: { http: { method, path }, requestId: 'r' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      isBase64Encoded: false,
-    } as unknown as ApiEvent;
+    return apiEvent(TOKEN, method, target, body);
   }
 
   apiRaw(event: ApiEvent) {
