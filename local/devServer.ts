@@ -14,6 +14,7 @@ import { FileSecretStore } from '../lambdas/adapters/local/FileSecretStore.ts';
 import { FileStdinStore } from '../lambdas/adapters/local/FileStdinStore.ts';
 import { LocalCredentials } from '../lambdas/adapters/local/LocalCredentials.ts';
 import { LocalLogReader } from '../lambdas/adapters/local/LocalLogReader.ts';
+import { NotifiedJobWatcher } from '../lambdas/adapters/local/NotifiedJobWatcher.ts';
 import { LIMITS } from '../lambdas/core/limits.ts';
 import { systemClock } from '../lambdas/core/ports.ts';
 import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
@@ -139,6 +140,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   const metrics = new DevMetrics(store);
   const counted = metrics.observer();
+  // Long-polls of a job wake when it changes, where on AWS they poll: same route, same reads.
+  const watcher = new NotifiedJobWatcher();
   const runtime: Runtime = {
     jobs: store,
     // Every transition, whoever makes it, passes the job state machine's observer.
@@ -146,6 +149,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...counted,
       onTransition: async (event) => {
         log.transition(event);
+        watcher.notify(event.job.id);
         await counted.onTransition?.(event);
       },
     },
@@ -161,6 +165,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     scheduleTrigger,
     deliveryQueue,
     secrets,
+    watcher,
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
   // Launches run as a sliding window over the queue; a record that fails comes back after a short,

@@ -38,6 +38,11 @@ export const LIMITS = {
   maxConcurrency: 1000,
   /** Priorities run from -maxPriority to maxPriority; the bound keeps the index's sort key fixed-width. */
   maxPriority: 1000,
+  /**
+   * A long-poll of `GET /v1/jobs/{id}?waitSeconds=N` holds the request at most this long: well
+   * inside API Gateway's 30 s integration timeout and the API function's own 30 s.
+   */
+  jobWaitSecondsMax: 20,
 } as const;
 
 export const DEFAULT_CPU = 256;

@@ -403,3 +403,20 @@ export interface SecretStore {
   /** Returns false when there was no such secret. */
   delete(name: string): Promise<boolean>;
 }
+
+/**
+ * Tells a waiter (a long-poll of `GET /v1/jobs/{id}?waitSeconds=N`) when to read a job again. On
+ * AWS nothing can tell the API function that a job changed, so it polls with a backoff
+ * (`PollingJobWatcher`); `runlater dev` wakes the waiter when the job's state changes
+ * (`NotifiedJobWatcher`). The waiter reads the store either way: a wake-up is a hint, never data.
+ */
+export interface JobWatcher {
+  /** Starts watching one job: call it before the first read, so no change after that read is missed. */
+  watch(jobId: string): JobWatch;
+}
+
+export interface JobWatch {
+  /** Resolves when the job may have changed, or at `deadline` (ms since the epoch), whichever is first. */
+  next(deadline: number): Promise<void>;
+  close(): void;
+}

@@ -32,7 +32,8 @@ import { Scope } from '../core/tokens.ts';
 import { WorkerService } from '../core/WorkerService.ts';
 import { workerStats } from '../core/workerStats.ts';
 import { ConcurrencyGate } from '../core/ConcurrencyGate.ts';
-import { IdempotencyHeaders, JobIdParams, NameParams, TokenIdParams } from './http/params.ts';
+import { GetJobQuery, IdempotencyHeaders, JobIdParams, NameParams, TokenIdParams } from './http/params.ts';
+import { PollingJobWatcher, readUntilFinal } from '../core/longPoll.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
 import { json, noContent } from './http/responses.ts';
@@ -63,6 +64,9 @@ const LOCATION = {
   schema: z.string().meta({ example: '/v1/jobs/01kb2x7d3q9m4v8e6r5t0y1z2w' }),
 };
 
+/** Time a long-poll leaves the function to answer in, before Lambda's timeout. */
+const LONG_POLL_MARGIN_MS = 3000;
+
 const ok = <S extends z.ZodType>(description: string, schema: S) => ({ description, schema });
 
 export function buildRoutes(runtime: Runtime): Route[] {
@@ -78,6 +82,7 @@ export function buildRoutes(runtime: Runtime): Route[] {
       );
     return runtime.secrets;
   };
+  const watcher = runtime.watcher ?? new PollingJobWatcher();
   const routes: Route[] = [
     route({
       method: 'GET',
@@ -232,12 +237,18 @@ export function buildRoutes(runtime: Runtime): Route[] {
       path: '/v1/jobs/{id}',
       operationId: 'getJob',
       tag: 'Jobs',
-      summary: 'Show a job',
+      summary:
+        'Show a job; with waitSeconds, wait (long-poll) until it is final or that many seconds have passed',
       scope: Scope.Jobs,
       params: JobIdParams,
-      responses: { 200: ok('The job', Job) },
+      query: GetJobQuery,
+      responses: { 200: ok('The job (with waitSeconds: final, or as it is when the wait ran out)', Job) },
       errors: [404],
-      handler: async ({ params }) => json(200, await jobs.get(params.id)),
+      handler: async ({ params, query, remainingMs }) => {
+        // The answer must leave before the function is cut off: keep a margin for shaping it.
+        const waitMs = Math.min(query.waitSeconds * 1000, remainingMs - LONG_POLL_MARGIN_MS);
+        return json(200, await readUntilFinal(() => jobs.get(params.id), watcher, params.id, waitMs));
+      },
     }),
     route({
       method: 'GET',

@@ -5,6 +5,7 @@ import type {
   DispatchQueue,
   JobObserver,
   JobStore,
+  JobWatcher,
   LogReader,
   ScheduleStore,
   SecretStore,
@@ -50,6 +51,11 @@ export interface Runtime {
   observer?: JobObserver;
   /** Where webhook deliveries are queued (SQS on AWS, a local queue in `runlater dev`). */
   deliveryQueue?: DeliveryQueue;
+  /**
+   * When a long-poll reads its job again. Unset (AWS): polling with a backoff; `runlater dev`
+   * sets one woken by the job's own transitions.
+   */
+  watcher?: JobWatcher;
   /** Sends webhooks: only the delivery function has one. */
   webhookSender?: WebhookSender;
 }

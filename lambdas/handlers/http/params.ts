@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from '../../core/limits.ts';
 import { WorkerName } from '../../core/schemas.ts';
 
 /**
@@ -14,6 +15,20 @@ export const JobIdParams = z.object({
     .min(1)
     .max(255)
     .meta({ description: 'Job id (a lower-case ULID)', example: '01kb2x7d3q9m4v8e6r5t0y1z2w' }),
+});
+
+/** `GET /v1/jobs/{id}`: the long-poll. */
+export const GetJobQuery = z.strictObject({
+  waitSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(LIMITS.jobWaitSecondsMax)
+    .default(0)
+    .meta({
+      description: `Long-poll: answer as soon as the job is final (at once if it is already), else after this many seconds (0-${LIMITS.jobWaitSecondsMax}) with the job as it is then. Default 0: at once`,
+      example: 20,
+    }),
 });
 
 export const TokenIdParams = z.object({

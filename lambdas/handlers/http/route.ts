@@ -16,6 +16,8 @@ export interface RouteInput<P, Q, B, H> {
   query: Q;
   body: B;
   headers: H;
+  /** Milliseconds left before the function is cut off (Lambda's own clock; locally generous). */
+  remainingMs: number;
 }
 
 export type Tag = 'Service' | 'Workers' | 'Jobs' | 'Schedules' | 'Tokens' | 'Secrets';
@@ -81,8 +83,8 @@ export function route<
  * `admin` may do anything), then validates every input with the route's schemas, so nothing the
  * schemas refuse reaches a service — and a refused request has changed nothing.
  */
-export function serve(r: Route): (event: ApiEvent) => Promise<ApiResult> {
-  return async (event) => {
+export function serve(r: Route): (event: ApiEvent, context?: LambdaClock) => Promise<ApiResult> {
+  return async (event, context) => {
     if (r.scope) {
       const scopes = event.requestContext?.authorizer?.lambda?.scopes;
       if (scopes === undefined) throw new UnauthorizedError('missing or invalid bearer token');
@@ -95,8 +97,14 @@ export function serve(r: Route): (event: ApiEvent) => Promise<ApiResult> {
     const headers = r.headers ? parseInput(r.headers, lowerCaseHeaders(event), 'header') : {};
     const empty = r.bodyOptional && (event.body === undefined || event.body === null || event.body === '');
     const body = r.body ? parseInput(r.body, empty ? {} : jsonRequestBody(event)) : undefined;
-    return r.handler({ params, query, body, headers });
+    const remainingMs = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+    return r.handler({ params, query, body, headers, remainingMs });
   };
+}
+
+/** What a route reads from the Lambda context: how long the invocation may still run. */
+interface LambdaClock {
+  getRemainingTimeInMillis?(): number;
 }
 
 /** The path parameters, percent-decoded; a malformed escape (`%ZZ`) is bad input, not a crash. */

@@ -240,12 +240,13 @@ export class AwsFlows {
     return apiEvent(TOKEN, method, target, body);
   }
 
-  apiRaw(event: ApiEvent) {
-    return recorder.as('api', () => this.api(event, ctx));
+  apiRaw(event: ApiEvent, context: Context = ctx) {
+    return recorder.as('api', () => this.api(event, context));
   }
 
-  async call(method: string, path: string, body?: unknown) {
-    const res = await this.apiRaw(this.apiEvent(method, path, body));
+  /** `context` stands for Lambda's (its remaining time, for long-polls). */
+  async call(method: string, path: string, body?: unknown, context?: Context) {
+    const res = await this.apiRaw(this.apiEvent(method, path, body), context);
     return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
   }
 
