@@ -40,6 +40,12 @@ export interface FollowOptions {
   stream?: LogStream;
   /** Only this attempt; by default every attempt in turn, as a retried job makes them. */
   attempt?: number;
+  /**
+   * Between reads of new output, the job is long-polled this many seconds (default 1): output
+   * shows within about that time, and the end of the job at once.
+   */
+  waitSeconds?: number;
+  /** The least time between two reads of a job still running (default 400 ms; see WaitOptions). */
   pollMs?: number;
   /** Aborting ends the iteration quietly. */
   signal?: AbortSignal;
@@ -47,6 +53,11 @@ export interface FollowOptions {
   onJob?: (job: Job) => void;
 }
 export interface WaitOptions {
+  /**
+   * The least time between two reads of a job still running (default 500 ms). The job is
+   * long-polled, so this only matters with a server that answers at once (one older than the
+   * long-poll).
+   */
   pollMs?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -225,9 +236,15 @@ export class RunlaterClient {
     return this.request('POST', '/v1/jobs', { body: job, headers });
   }
 
-  /** @example const job = await client.getJob(id); console.log(job.status, job.exitCode) */
-  getJob(id: string, options: { signal?: AbortSignal } = {}): Promise<Job> {
-    return this.request('GET', `/v1/jobs/${enc(id)}`, { signal: options.signal });
+  /**
+   * The job; with `waitSeconds` (0-20), a long-poll: the answer comes as soon as the job is final,
+   * else after that many seconds with the job as it is then.
+   * @example const job = await client.getJob(id); console.log(job.status, job.exitCode)
+   * @example const job = await client.getJob(id, { waitSeconds: 20 }) // final, or after 20 s
+   */
+  getJob(id: string, options: { signal?: AbortSignal; waitSeconds?: number } = {}): Promise<Job> {
+    const query = queryString({ waitSeconds: options.waitSeconds || undefined });
+    return this.request('GET', `/v1/jobs/${enc(id)}${query}`, { signal: options.signal });
   }
 
   /** Newest first. @example const { jobs, nextCursor } = await client.listJobs({ worker: 'resize', status: 'failed' }) */
@@ -275,14 +292,19 @@ export class RunlaterClient {
    */
   async *followLogs(id: string, options: FollowOptions = {}): AsyncGenerator<LogLine> {
     const { signal } = options;
-    const pollMs = options.pollMs ?? 400;
+    const waitSeconds = options.waitSeconds ?? 1;
     let attempt = options.attempt ?? 1;
     let cursor: string | undefined;
+    const readJob = async (): Promise<Job> => {
+      const job = await this.longPoll(id, waitSeconds, options.pollMs ?? 400, signal);
+      options.onJob?.(job);
+      return job;
+    };
     try {
       // `job` is always fetched before the page it is compared with: a job that was final (or on a
       // later attempt) before a page came back caught up cannot have written anything after it.
-      let job = await this.poll(() => this.getJob(id, { signal }), signal);
-      options.onJob?.(job);
+      // The first read waits too: a short job is then final at once and its output read in one go.
+      let job = await readJob();
       for (;;) {
         const page = await this.poll(
           () => this.getLogs(id, { stream: options.stream, attempt, cursor }, { signal }),
@@ -299,10 +321,8 @@ export class RunlaterClient {
           continue;
         }
         if (isFinalStatus(job.status)) return;
-        await sleep(pollMs, signal);
+        job = await readJob();
         if (signal?.aborted) return;
-        job = await this.poll(() => this.getJob(id, { signal }), signal);
-        options.onJob?.(job);
       }
     } catch (err) {
       if (signal?.aborted) return;
@@ -311,19 +331,21 @@ export class RunlaterClient {
   }
 
   /**
-   * Polls until the job is final and returns it.
+   * Waits until the job is final and returns it, long-polling the job (each request held by the
+   * server until the job ends, or for up to 20 s).
    * @example const job = await client.waitForJob(id, { timeoutMs: 60_000 }); console.log(job.exitCode)
    */
   async waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
     const { signal } = options;
     const deadline = Date.now() + (options.timeoutMs ?? Infinity);
     for (;;) {
-      const job = await this.poll(() => this.getJob(id, { signal }), signal);
+      const left = deadline - Date.now();
+      const waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.max(0, Math.floor(left / 1000)));
+      const job = await this.longPoll(id, waitSeconds, options.pollMs ?? 500, signal, left);
       options.onJob?.(job);
       if (isFinalStatus(job.status)) return job;
       if (Date.now() >= deadline)
         throw new RunlaterTimeoutError(job, `job ${id} is still ${job.status} after ${options.timeoutMs} ms`);
-      await sleep(Math.min(options.pollMs ?? 500, Math.max(deadline - Date.now(), 0)), signal);
       signal?.throwIfAborted();
     }
   }
@@ -387,6 +409,25 @@ export class RunlaterClient {
     await this.request('DELETE', `/v1/tokens/${enc(id)}`);
   }
 
+  /**
+   * One long-poll of the job. A job still running that comes back sooner than `minMs` (a server
+   * that does not know waitSeconds answers at once) is read again only after `minMs` in all,
+   * within `leftMs`, so no server is ever polled in a tight loop.
+   */
+  private async longPoll(
+    id: string,
+    waitSeconds: number,
+    minMs: number,
+    signal: AbortSignal | undefined,
+    leftMs = Infinity,
+  ): Promise<Job> {
+    const started = Date.now();
+    const job = await this.poll(() => this.getJob(id, { signal, waitSeconds }), signal);
+    const early = Math.min(minMs, leftMs) - (Date.now() - started);
+    if (!isFinalStatus(job.status) && early > 0) await sleep(early, signal);
+    return job;
+  }
+
   /** Long waits outlive brief outages and throttling: retry those a few times, slower each time. */
   private async poll<T>(call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     for (let tries = 1; ; tries++) {
@@ -400,6 +441,9 @@ export class RunlaterClient {
     }
   }
 }
+
+/** The longest long-poll the API holds a request for (LIMITS.jobWaitSecondsMax on the server). */
+const MAX_WAIT_SECONDS = 20;
 
 const TRANSIENT = new Set([0, 429, 502, 503, 504]);
 

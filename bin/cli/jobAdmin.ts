@@ -9,7 +9,7 @@ import {
   type Connect,
 } from './options.ts';
 import { emit, examples, outputOption, say, type Format } from './output.ts';
-import { runJob } from './run.ts';
+import { finishQueued } from './run.ts';
 
 const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 
@@ -57,8 +57,7 @@ export function registerJobAdmin(jobs: Command, connect: Connect): void {
         ...(opts.at ? { runAt: opts.at } : {}),
         ...(retry ? { retry } : {}),
       });
-      if (!opts.wait) return emit(opts.output, job, () => say(opts.output, job.id));
-      process.exitCode = await runJob(client, job, { output: opts.output });
+      await finishQueued(client, job, opts);
     });
 
   jobs

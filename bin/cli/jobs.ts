@@ -13,7 +13,7 @@ import {
   type Connect,
 } from './options.ts';
 import { emit, examples, outputOption, printJob, printJobs, say, writeLine, type Format } from './output.ts';
-import { cancelText, runJob, waitJob } from './run.ts';
+import { cancelText, finishQueued, waitJob } from './run.ts';
 import { registerJobAdmin } from './jobAdmin.ts';
 
 const STATUSES: JobStatus[] = [
@@ -99,8 +99,7 @@ export function registerJobs(program: Command, connect: Connect): void {
         },
         opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {},
       );
-      if (!opts.wait) return emit(opts.output, job, () => say(opts.output, job.id));
-      process.exitCode = await runJob(client, job, { output: opts.output });
+      await finishQueued(client, job, opts);
     });
 
   jobs

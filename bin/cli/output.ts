@@ -7,6 +7,7 @@ import {
   type Worker,
   type WorkerStats,
 } from '../../client/RunlaterClient.ts';
+import { phaseFields } from './phases.ts';
 
 export const FORMATS = ['table', 'json', 'yaml'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -106,6 +107,7 @@ export function printJob(job: Job): void {
     ['timeout', `${job.timeoutSeconds}s`],
     ['stdin', `${job.stdinBytes} bytes`],
     ['env', envText(job.env)],
+    ...phaseFields(job),
   ]);
 }
 

@@ -4,10 +4,23 @@ import {
   type Job,
   type RunlaterClient,
 } from '../../client/RunlaterClient.ts';
-import { emit, printJob, writeLine, type Format } from './output.ts';
+import { emit, printJob, say, writeLine, type Format } from './output.ts';
 
 /** Exit code of `jobs wait --timeout` when the time ran out, as timeout(1) has it. */
 export const WAIT_TIMED_OUT = 124;
+
+/**
+ * What `jobs run` and `jobs rerun` do with the job they queued: print its id (or the job, with
+ * -o json|yaml), or with --wait run it to its end, and set the exit code the CLI ends with.
+ */
+export async function finishQueued(
+  client: RunlaterClient,
+  job: Job,
+  options: { wait?: boolean | undefined; output: Format },
+): Promise<void> {
+  if (!options.wait) return emit(options.output, job, () => say(options.output, job.id));
+  process.exitCode = await runJob(client, job, { output: options.output });
+}
 
 /**
  * `jobs run --wait`: streams the job's output as it comes (or, with -o json|yaml, prints only the

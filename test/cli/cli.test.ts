@@ -167,6 +167,12 @@ describe('the runlater CLI against the dev server', () => {
     await server.waitForFinal(id);
     const status = await runlater(['jobs', 'status', id, '-o', 'json'], env);
     assert.equal(JSON.parse(String(status.stdout)).exitCode, 7);
+    // Where its start time went: the phases its attempt recorded, each with how long it lasted.
+    const table = await runlater(['jobs', 'status', id], env);
+    assert.match(
+      String(table.stdout),
+      /^phases\tqueued \d+ ms → dispatched [\d.]+ m?s → (created [\d.]+ m?s → )?started [\d.]+ m?s → stopped$/m,
+    );
     const list = await runlater(['jobs', 'list', '--worker', 'sh', '--status', 'failed'], env);
     assert.match(String(list.stdout), new RegExp(`^${id}\\s+sh\\s+failed\\s+1\\s+7`, 'm'));
     const logs = await runlater(['jobs', 'logs', id, '--stream', 'stdout'], env);

@@ -132,7 +132,7 @@ describe('the runlater CLI (against a fake API)', () => {
     let jobReads = 0;
     reply = (req) => {
       if (req.method === 'POST') return { status: 202, body: job() };
-      if (req.path === '/v1/jobs/01jobid') {
+      if (req.path.split('?')[0] === '/v1/jobs/01jobid') {
         jobReads++;
         if (jobReads === 1) return { status: 200, body: job() };
         if (jobReads === 2) return { status: 200, body: job({ status: 'running', attempt: 1 }) };
@@ -170,6 +170,49 @@ describe('the runlater CLI (against a fake API)', () => {
     const logCalls = api.requests.filter((r) => r.path.includes('/logs'));
     assert.ok(logCalls.length < 20, `polled modestly (${logCalls.length} log reads)`);
     assert.ok(logCalls.every((r) => r.headers.authorization === 'Bearer tok-123'));
+  });
+
+  it('jobs status shows where each attempt spent its time; -o json is the API answer as it came', async () => {
+    const attempt = (n: number, phases: Job['attempts'][number]['phases']) => ({
+      attempt: n,
+      taskId: `t${n}`,
+      status: 'failed' as const,
+      exitCode: 1,
+      startedAt: null,
+      finishedAt: null,
+      reason: null,
+      phases,
+    });
+    const at = (ms: number) => new Date(Date.parse('2026-11-26T07:00:00.000Z') + ms).toISOString();
+    const answer = job({
+      status: 'failed',
+      attempt: 2,
+      exitCode: 1,
+      createdAt: at(0),
+      attempts: [
+        attempt(1, {
+          dispatchedAt: at(12),
+          pullStartedAt: at(40),
+          pullStoppedAt: at(1440),
+          startedAt: at(1500),
+          stoppedAt: at(186_500),
+        }),
+        attempt(2, { dispatchedAt: at(200_000), startedAt: at(200_300) }),
+      ],
+    });
+    reply = () => ({ status: 200, body: answer });
+    const run = await runlater(['jobs', 'status', '01jobid'], env);
+    assert.equal(run.code, 0, String(run.stderr));
+    const lines = String(run.stdout).split('\n');
+    assert.ok(
+      lines.includes(
+        'phases #1\tqueued 12 ms → dispatched 28 ms → pull 1.4 s → pulled 60 ms → started 3m 05s → stopped',
+      ),
+      String(run.stdout),
+    );
+    assert.ok(lines.includes('phases #2\tdispatched 300 ms → started'), String(run.stdout));
+    const json = await runlater(['jobs', 'status', '01jobid', '-o', 'json'], env);
+    assert.deepEqual(JSON.parse(String(json.stdout)), answer);
   });
 
   it('jobs run --wait exits 1 with a message when the job has no exit code to give', async () => {

@@ -104,7 +104,7 @@ describe('RunlaterClient', () => {
     // first empty page: the follower must read both attempts in full, then stop by itself.
     let jobReads = 0;
     reply = (req) => {
-      if (req.path === '/v1/jobs/j1') {
+      if (req.path.split('?')[0] === '/v1/jobs/j1') {
         jobReads++;
         if (jobReads === 1) return { status: 200, body: job({ status: 'running', attempt: 1 }) };
         if (jobReads === 2) return { status: 200, body: job({ status: 'running', attempt: 2 }) };
@@ -128,11 +128,14 @@ describe('RunlaterClient', () => {
     assert.deepEqual(seen, ['one', 'two', 'three']);
     const logPaths = api.requests.filter((r) => r.path.includes('/logs')).map((r) => r.path);
     assert.ok(logPaths.every((p) => p.includes('attempt=')));
+    // Between reads of output the job is long-polled, not slept on.
+    const jobPaths = api.requests.filter((r) => r.path.startsWith('/v1/jobs/j1?')).map((r) => r.path);
+    assert.deepEqual(jobPaths.slice(-3), Array(3).fill('/v1/jobs/j1?waitSeconds=1'));
   });
 
   it('ends a follow quietly when its signal aborts', async () => {
     reply = (req) =>
-      req.path === '/v1/jobs/j1'
+      req.path.split('?')[0] === '/v1/jobs/j1'
         ? { status: 200, body: job({ status: 'running', attempt: 1 }) }
         : { status: 200, body: { jobId: 'j1', attempt: 1, lines: [], nextCursor: '', complete: false } };
     const started = Date.now();
@@ -142,7 +145,7 @@ describe('RunlaterClient', () => {
     assert.ok(Date.now() - started < 2000);
   });
 
-  it('waits for a final job, or gives up after timeoutMs', async () => {
+  it('waits for a final job by long-polling it, or gives up after timeoutMs', async () => {
     let reads = 0;
     reply = () => ({
       status: 200,
@@ -150,11 +153,22 @@ describe('RunlaterClient', () => {
     });
     const done = await client.waitForJob('j1', { pollMs: 10, timeoutMs: 5000 });
     assert.deepEqual([done.status, done.exitCode, reads], ['failed', 4, 3]);
+    assert.equal(last().path, '/v1/jobs/j1?waitSeconds=4');
+    await client.waitForJob('j1');
+    assert.equal(last().path, '/v1/jobs/j1?waitSeconds=20');
     reply = () => ({ status: 200, body: job({ status: 'running' }) });
     await assert.rejects(
       client.waitForJob('j1', { pollMs: 10, timeoutMs: 100 }),
       /still running after 100 ms/,
     );
+  });
+
+  it('reads a job that a server answers at once (no long-poll) no more often than pollMs', async () => {
+    reply = () => ({ status: 200, body: job({ status: 'running' }) });
+    const before = api.requests.length;
+    await assert.rejects(client.waitForJob('j1', { pollMs: 100, timeoutMs: 350 }), /still running/);
+    // 350 ms at one read per 100 ms at most: no tight loop against a server that does not wait.
+    assert.ok(api.requests.length - before <= 5, `${api.requests.length - before} reads`);
   });
 
   it('rebuilds the exact bytes of a line', () => {
