@@ -13,7 +13,7 @@ const sections: Record<string, () => Promise<Row[]>> = {
   sim: simulationRows,
   image: initImageRows,
   bundles: bundleRows,
-  local: () => localJobRows(Number(process.env.BENCH_PAIRS ?? 7), 18_781),
+  local: () => localJobRows(Number(process.env.BENCH_PAIRS ?? 7), Number(process.env.BENCH_PORT ?? 18_781)),
   load: () => devServerLoadRows(18_782, 10_000, Number(process.env.BENCH_IDLE_SECONDS ?? 60)),
 };
 

@@ -25,6 +25,18 @@ describe('prepareShimDirectory', () => {
       ['', 'busybox', 'shim.sh', 'stdin'].map(async (f) => (await stat(join(dir, f))).mode & 0o777),
     );
     assert.deepEqual(modes, [0o755, 0o755, 0o644, 0o444]);
+    // No FIFOs unless asked: the local runner's shim never tags its output.
+    await assert.rejects(stat(join(dir, 'stdout')), { code: 'ENOENT' });
+  });
+
+  it('makes the two output FIFOs, writable by any user, when asked (and keeps them when asked again)', async () => {
+    const dir = join(root, 'fifos');
+    for (let i = 0; i < 2; i++) await prepareShimDirectory(dir, { stdinBase64: '' }, { outputFifos: true });
+    for (const name of ['stdout', 'stderr']) {
+      const info = await stat(join(dir, name));
+      assert.ok(info.isFIFO(), name);
+      assert.equal(info.mode & 0o777, 0o666);
+    }
   });
 
   it('copies stdin from a file: URL byte for byte, and prepares the same directory twice', async () => {

@@ -241,18 +241,22 @@ export class DockerTaskLauncher implements TaskLauncher {
     const info = await this.inspect(taskId);
     if (!info || this.closed || info.State.Status === 'created') return; // start() watches it once started
     if (info.State.Running) {
-      await this.emit(taskState(info, 'RUNNING')).catch((err: unknown) =>
-        console.error(`runner: RUNNING of ${taskId} not accepted:`, (err as Error).message),
-      );
-      this.armDeadline(taskId, info);
+      // Asked for before RUNNING is reported, not after: a short job has often exited by the time
+      // that write is done, and its end is then noticed at once instead of a request later.
+      const exited = this.docker.getContainer(taskId).wait({ abortSignal: this.closing.signal });
+      exited.catch(() => undefined); // awaited below; only an early rejection must not go unhandled
       // Not awaited: it ends with the container. Should it fail, finishing copies what it missed.
       this.collector.follow(taskId).catch((err: unknown) => {
         if (!this.closed) console.error(`runner: copying the output of ${taskId}:`, (err as Error).message);
       });
+      await this.emit(taskState(info, 'RUNNING')).catch((err: unknown) =>
+        console.error(`runner: RUNNING of ${taskId} not accepted:`, (err as Error).message),
+      );
+      this.armDeadline(taskId, info);
       // Asked to stop before a restart of this process: the SIGKILL may never have come.
       if ((await this.files.readStopReason(taskId)) !== undefined) this.kill(taskId);
       try {
-        await this.docker.getContainer(taskId).wait({ abortSignal: this.closing.signal });
+        await exited;
       } finally {
         this.timers.cancelDeadline(taskId);
       }
@@ -299,7 +303,7 @@ export class DockerTaskLauncher implements TaskLauncher {
     const info = await this.inspect(taskId);
     if (!info || this.closed) return;
     const container = this.docker.getContainer(taskId);
-    await this.collector.drain(taskId);
+    await this.collector.drain(taskId, Date.parse(info.State.FinishedAt));
     const state = {
       ...taskState(info, 'STOPPED'),
       ...howItEnded(info, await this.files.readStopReason(taskId)),

@@ -4,10 +4,18 @@ import { outputDirFor } from '../local/outputFormat.ts';
 import { OutputWriter } from '../local/OutputWriter.ts';
 import { DockerLogDemuxer } from './dockerLogs.ts';
 
+/** How long drain() lets the pass following a container that exited end by itself. */
+const FOLLOW_END_MS = 2000;
+
+const delay = <T>(ms: number, value: T) =>
+  new Promise<T>((resolve) => setTimeout(resolve, ms, value).unref());
+
 interface Pass {
   /** true when the log ended by itself, false when the pass was stopped first. */
   done: Promise<boolean>;
   abort: AbortController;
+  /** When Docker ended the log by itself (ms since the epoch, this host's clock as Docker's). */
+  endedAt?: number;
 }
 
 /**
@@ -34,9 +42,15 @@ export class LogCollector {
    * followed it may still be reading (or may have failed): it is stopped, and a last one copies
    * whatever remains.
    */
-  async drain(taskId: string): Promise<void> {
+  async drain(taskId: string, exitedAt: number): Promise<void> {
     const running = this.passes.get(taskId);
     if (running) {
+      // Docker ends a follow of a container that exited once it has sent all of its log: a pass
+      // whose log ended after the exit has copied everything, and a second pass (a logs request,
+      // the files opened again) would find nothing. One that fails, takes too long, or whose log
+      // ended before the exit (a connection cut) is stopped, and a last pass copies what remains.
+      const ended = await Promise.race([running.done.catch(() => false), delay(FOLLOW_END_MS, false)]);
+      if (ended && running.endedAt !== undefined && running.endedAt >= exitedAt) return;
       running.abort.abort();
       await running.done.catch(() => undefined);
     }
@@ -54,7 +68,7 @@ export class LogCollector {
     const abort = new AbortController();
     const pass: Pass = {
       abort,
-      done: this.copy(taskId, abort.signal).finally(() => {
+      done: this.copy(taskId, abort.signal, () => (pass.endedAt = Date.now())).finally(() => {
         if (this.passes.get(taskId) === pass) this.passes.delete(taskId);
       }),
     };
@@ -62,7 +76,7 @@ export class LogCollector {
     return pass;
   }
 
-  private async copy(taskId: string, signal: AbortSignal): Promise<boolean> {
+  private async copy(taskId: string, signal: AbortSignal, onEnd: () => void): Promise<boolean> {
     const writer = await OutputWriter.open(outputDirFor(this.dataDir, taskId));
     try {
       const resume = await writer.resumePoint();
@@ -90,6 +104,7 @@ export class LogCollector {
           }
           await writer.append(messages);
         }
+        if (!signal.aborted) onEnd();
         return !signal.aborted;
       } catch (err) {
         if (!signal.aborted) throw err;
