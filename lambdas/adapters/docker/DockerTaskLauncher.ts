@@ -91,17 +91,18 @@ export class DockerTaskLauncher implements TaskLauncher {
 
   private launchOnce(taskId: string, spec: TaskSpec): Promise<{ taskId: string }> {
     return unavailableAsRetry(async () => {
-      const existing = await this.inspect(taskId);
-      if (existing) {
-        if (existing.State.Status === 'created') await this.start(taskId);
-        return { taskId };
-      }
       // Its container goes once its end is reported: the same token still gets the same, ended task.
       if (await this.files.readEnded(taskId)) return { taskId };
       try {
         await this.factory.create(taskId, spec, this.files.taskDir(taskId));
       } catch (err) {
-        if (statusOf(err) === 409) return { taskId }; // a racing launch of the same attempt made it
+        // The container exists: an earlier delivery of this attempt (or one racing this) made it.
+        // Asking Docker first instead would cost every launch a request that is nearly always a 404.
+        if (statusOf(err) === 409) {
+          const existing = await this.inspect(taskId);
+          if (existing?.State.Status === 'created') await this.start(taskId);
+          return { taskId };
+        }
         if (!(err instanceof StartFailure)) throw err;
         // A pull that failed may pass (a registry down); a refused container config will not.
         const cause = err.message.startsWith(PULL_FAILURE)
@@ -261,7 +262,8 @@ export class DockerTaskLauncher implements TaskLauncher {
         this.timers.cancelDeadline(taskId);
       }
     }
-    if (!this.closed) await this.finish(taskId);
+    // A container that had exited by the time it was looked at is as it will stay: no need to ask again.
+    if (!this.closed) await this.finish(taskId, info.State.Running ? undefined : info);
   }
 
   /** The timeout counts from the container's own start, so it holds across restarts of this process. */
@@ -285,10 +287,10 @@ export class DockerTaskLauncher implements TaskLauncher {
   }
 
   /** Makes sure all output is on disk, reports STOPPED, then removes the container. Tried again until reported. */
-  private finish(taskId: string): Promise<void> {
+  private finish(taskId: string, exited?: Docker.ContainerInspectInfo): Promise<void> {
     const running = this.finishing.get(taskId);
     if (running) return running;
-    const work = this.settle(taskId)
+    const work = this.settle(taskId, exited)
       .catch((err: unknown) => {
         if (this.closed) return;
         console.error(`runner: finishing ${taskId} failed, trying again:`, (err as Error).message);
@@ -299,8 +301,8 @@ export class DockerTaskLauncher implements TaskLauncher {
     return work;
   }
 
-  private async settle(taskId: string): Promise<void> {
-    const info = await this.inspect(taskId);
+  private async settle(taskId: string, exited?: Docker.ContainerInspectInfo): Promise<void> {
+    const info = exited ?? (await this.inspect(taskId));
     if (!info || this.closed) return;
     const container = this.docker.getContainer(taskId);
     await this.collector.drain(taskId, Date.parse(info.State.FinishedAt));
