@@ -329,6 +329,8 @@ export class RunLater extends Construct {
           // Bundle the AWS SDK too: the versions tested here are the versions that run.
           externalModules: [],
           format: OutputFormat.ESM,
+          // The SDK's ES modules (dist-es), not its CommonJS: esbuild can then drop what a function does not use.
+          mainFields: ['module', 'main'],
           target: 'node22',
           minify: true,
           sourceMap: true,
