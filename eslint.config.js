@@ -15,6 +15,21 @@ export default tseslint.config(
     },
   },
   {
+    // `import { z }` makes esbuild keep all of zod in every Lambda bundle (its locales too, ~370 KB):
+    // the namespace import lets it drop what is unused.
+    files: ['lambdas/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z']",
+          message: "Use `import * as z from 'zod'` (smaller bundles).",
+        },
+      ],
+    },
+  },
+  {
     // Tests and benches read JSON answers as a client would: loosely typed.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

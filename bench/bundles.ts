@@ -60,11 +60,33 @@ async function initCpuMs(file: string, env: Record<string, string>): Promise<num
   return Number(stdout.trim().split('\n').at(-1));
 }
 
-/** Point 2: each function's bundle size and cold-init CPU with its template env, median of 10, against a 1-line module. */
+/** The issue's figures (issue 11, measured on main before the per-function bundles): 1.7 MB, 294–327 ms. */
+const ISSUE = { kb: 1700, initMs: 294 };
+/** Half of the issue's figures, measured here (issue 11, point 2). */
+const TARGET = { kb: 850, initMs: 150 };
+
+/**
+ * Point 2: each function's bundle size and cold-init CPU with its template env (median of 10),
+ * beside the issue's figures as ratios (init against the low end of its range, 294 ms), and the API
+ * once more as the `sourceMaps` prop would run it (NODE_OPTIONS=--enable-source-maps).
+ */
 export async function bundleRows(): Promise<Row[]> {
   const outdir = await mkdtemp(join(tmpdir(), 'runlater-bench-cdk-'));
   try {
-    const fns = await synthesizedFunctions(outdir);
+    const synthesized = await synthesizedFunctions(outdir);
+    const api = synthesized.find((f) => f.name === 'Api');
+    const fns = [
+      ...synthesized,
+      ...(api
+        ? [
+            {
+              ...api,
+              name: 'Api, sourceMaps: true',
+              env: { ...api.env, NODE_OPTIONS: '--enable-source-maps' },
+            },
+          ]
+        : []),
+    ];
     const oneLiner = join(outdir, 'one-line.mjs');
     await writeFile(oneLiner, 'export const handler = async () => 1;\n');
     const cpu = new Map<string, number[]>(fns.map((f) => [f.name, []]));
@@ -87,12 +109,13 @@ export async function bundleRows(): Promise<Row[]> {
     for (const f of fns) {
       const kb = (await stat(f.file)).size / 1000;
       const initMs = median(cpu.get(f.name)!);
+      const met = kb <= TARGET.kb && initMs <= TARGET.initMs ? 'met' : 'NOT met';
       rows.push({
         figure: `Lambda ${f.name}: bundle, cold-init CPU${f.env.NODE_OPTIONS ? ` (${f.env.NODE_OPTIONS})` : ''}`,
         now: `${kb.toFixed(0)} KB, ${failures.has(f.name) ? `init FAILS: ${failures.get(f.name)}` : ms(initMs)}`,
-        baseline: `1-line module: ${ms(median(base))}; issue: 1.7 MB, 294–327 ms`,
-        ratio: `${x(kb / 1700)} size, ${x(initMs / 310)} init`,
-        target: '≤ 850 KB, ≤ 150 ms',
+        baseline: `issue: 1.7 MB, 294–327 ms; 1-line module: ${ms(median(base))}`,
+        ratio: `${x(kb / ISSUE.kb)} size, ${failures.has(f.name) ? '-' : x(initMs / ISSUE.initMs)} init`,
+        target: `≤ ${TARGET.kb} KB, ≤ ${TARGET.initMs} ms: ${failures.has(f.name) ? 'NOT met' : met}`,
       });
     }
     return rows;

@@ -8,6 +8,7 @@ import { RunLaterStack } from '../lib/RunLaterStack.ts';
  * It synthesizes offline, with no credentials and no lookups. Context (all optional):
  *   -c vpcId=vpc-… -c subnetIds=subnet-a,subnet-b -c availabilityZones=eu-west-1a,eu-west-1b
  *   -c assignPublicIp=false -c jobRetentionDays=30 -c stackName=RunLater -c alarmEmail=ops@example.com
+ *   -c sourceMaps=true
  */
 const app = new App();
 const ctx = (key: string): string | undefined => app.node.tryGetContext(key) as string | undefined;
@@ -26,6 +27,7 @@ const stack = new RunLaterStack(app, ctx('stackName') ?? 'RunLater', {
     ...(ctx('jobRetentionDays') ? { jobRetentionDays: Number(ctx('jobRetentionDays')) } : {}),
     ...(ctx('assignPublicIp') ? { assignPublicIp: ctx('assignPublicIp') === 'true' } : {}),
     ...(ctx('alarmEmail') ? { alarmEmail: ctx('alarmEmail') } : {}),
+    ...(ctx('sourceMaps') ? { sourceMaps: String(ctx('sourceMaps')) === 'true' } : {}),
   },
 });
 

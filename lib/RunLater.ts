@@ -84,13 +84,21 @@ export interface RunLaterProps {
   readonly alarmEmail?: string;
   /** The CloudWatch dashboard ($3 a month beyond the free three). Default: true. */
   readonly dashboard?: boolean;
+  /**
+   * Stack traces of the functions name the TypeScript sources (`NODE_OPTIONS=--enable-source-maps`).
+   * The maps are shipped either way; turned on, Node reads them at every cold start, which costs
+   * init time (docs/performance.md). Default: false.
+   */
+  readonly sourceMaps?: boolean;
 }
 
 /** Settings every function gets besides what its code reads (functionEnv.ts); read by Lambda and Powertools. */
 export const FUNCTION_SETTINGS = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
-  NODE_OPTIONS: '--enable-source-maps',
 } as const;
+
+/** What the `sourceMaps` prop adds to every function's settings. */
+export const SOURCE_MAP_SETTINGS = { NODE_OPTIONS: '--enable-source-maps' } as const;
 
 /**
  * runlater in an AWS account: an HTTPS API (API Gateway → Lambda) over DynamoDB, a dispatch queue
@@ -323,15 +331,24 @@ export class RunLater extends Construct {
         description,
         // X-Ray: the entry points trace each invocation and its AWS calls (Powertools Tracer).
         tracing: lambda.Tracing.ACTIVE,
-        environment: { ...environmentOf(name, known), ...FUNCTION_SETTINGS },
+        environment: {
+          ...environmentOf(name, known),
+          ...FUNCTION_SETTINGS,
+          ...(props.sourceMaps ? SOURCE_MAP_SETTINGS : {}),
+        },
         logGroup,
         bundling: {
           // Bundle the AWS SDK too: the versions tested here are the versions that run.
           externalModules: [],
           format: OutputFormat.ESM,
+          // The SDK's ES modules (dist-es), not its CommonJS: esbuild can then drop what a function does not use.
+          mainFields: ['module', 'main'],
           target: 'node22',
           minify: true,
+          // Shipped always, read only with the sourceMaps prop. Stack traces need the mappings, not
+          // the sources: without sourcesContent the map is a third of the size, and faster to read.
           sourceMap: true,
+          sourcesContent: false,
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
           // The API function also serves the web console's files and the reference page's script.

@@ -1,7 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidImageReference } from './imageReference.ts';
 import { JOB_STATUSES } from './jobStatus.ts';
 import { DEFAULT_PIDS_LIMIT, LIMITS } from './limits.ts';
+import { envPairs } from './envPairs.ts';
+import { AWS_SECRET_ARN } from './secretArn.ts';
 import { ValidationError } from './errors.ts';
 import { isValidTimeZone, parseScheduleExpression } from './scheduleExpression.ts';
 
@@ -62,10 +64,7 @@ export const WorkerEnv = envSchema(LIMITS.workerEnvChars, LIMITS.workerEnvVars).
     `At most ${n(LIMITS.workerEnvVars)} variables and ${n(LIMITS.workerEnvChars)} characters of names and values.`,
   maxProperties: LIMITS.workerEnvVars,
 });
-/** An env as the list of {name, value} pairs that ECS task definitions and overrides take. */
-export function envPairs(env: Record<string, string>): { name: string; value: string }[] {
-  return Object.entries(env).map(([name, value]) => ({ name, value }));
-}
+export { envPairs };
 
 /** The env as the ECS RunTask override carries it: escaping can double a value's size there. */
 export function envAsOverrideJson(env: Record<string, string>): string {
@@ -225,13 +224,7 @@ export type Delivery = z.infer<typeof Delivery>;
 
 /** Local secret names: safe as file names, and what `runlater secrets set NAME` takes. */
 export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-/**
- * On AWS a reference is the ARN of a Secrets Manager secret (optionally with ECS's
- * `:json-key:version-stage:version-id` suffix) or of an SSM parameter, named under `runlater/`:
- * the task execution role may read only those.
- */
-export const AWS_SECRET_ARN =
-  /^arn:aws[a-z-]*:(?:secretsmanager:[a-z0-9-]+:\d{12}:secret:runlater\/[\w/+=.@-]{1,400}(?::[^:\s]*:[^:\s]*:[^:\s]*)?|ssm:[a-z0-9-]+:\d{12}:parameter\/runlater\/[\w/.-]{1,400})$/;
+export { AWS_SECRET_ARN };
 
 export const SecretReference = z
   .string()

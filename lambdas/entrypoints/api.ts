@@ -1,6 +1,6 @@
 import { makeApiHandler } from '../handlers/api.ts';
 import { instrumented, observability } from './observability.ts';
-import { apiRuntime } from './runtimes.ts';
+import { apiRuntime } from './apiRuntime.ts';
 
 const o = observability('runlater-api');
 export const handler = instrumented(

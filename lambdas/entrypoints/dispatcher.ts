@@ -5,7 +5,7 @@ import { LaunchPacer, launchQuotaFromEnv } from '../pacing/LaunchPacer.ts';
 import { PacedTaskLauncher } from '../pacing/PacedTaskLauncher.ts';
 import { withRetryBackoff } from '../pacing/retryBackoff.ts';
 import { instrumented, observability } from './observability.ts';
-import { dispatcherRuntime } from './runtimes.ts';
+import { dispatcherRuntime } from './dispatcherRuntime.ts';
 
 const o = observability('runlater-dispatcher');
 const runtime = dispatcherRuntime(process.env, { traceClient: o.traceClient });

@@ -1,8 +1,8 @@
 /**
  * What each runlater function reads from its environment, declared once. The CDK stack gives each
- * function exactly these variables (lib/RunLater.ts), the entry points read nothing else
- * (runtimes.ts), and test/aws/stack.test.ts compares the two function by function. No SDK import
- * here: the CDK app loads this file.
+ * function exactly these variables (lib/RunLater.ts), the entry points read nothing else (their
+ * `<name>Runtime.ts` factories), and test/aws/functions.test.ts compares the two function by
+ * function. No SDK import here: the CDK app loads this file.
  */
 
 /** Every variable some function reads, with what it holds. */

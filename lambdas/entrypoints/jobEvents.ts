@@ -1,6 +1,6 @@
 import { makeJobEventsHandler } from '../handlers/jobEvents.ts';
 import { instrumented, observability } from './observability.ts';
-import { jobEventsRuntime } from './runtimes.ts';
+import { jobEventsRuntime } from './jobEventsRuntime.ts';
 
 const o = observability('runlater-events');
 export const handler = instrumented(

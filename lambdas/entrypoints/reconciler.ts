@@ -1,6 +1,6 @@
 import { makeReconcilerHandler } from '../handlers/reconciler.ts';
 import { instrumented, observability } from './observability.ts';
-import { reconcilerRuntime } from './runtimes.ts';
+import { reconcilerRuntime } from './reconcilerRuntime.ts';
 
 const o = observability('runlater-reconciler');
 export const handler = instrumented(

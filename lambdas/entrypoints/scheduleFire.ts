@@ -1,6 +1,6 @@
 import { makeScheduleFireHandler } from '../handlers/scheduleFire.ts';
 import { instrumented, observability } from './observability.ts';
-import { scheduleFireRuntime } from './runtimes.ts';
+import { scheduleFireRuntime } from './scheduleFireRuntime.ts';
 
 const o = observability('runlater-scheduleFire');
 export const handler = instrumented(

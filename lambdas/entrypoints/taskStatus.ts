@@ -1,6 +1,6 @@
 import { makeTaskStatusHandler } from '../handlers/taskStatus.ts';
 import { instrumented, observability } from './observability.ts';
-import { taskStatusRuntime } from './runtimes.ts';
+import { taskStatusRuntime } from './taskStatusRuntime.ts';
 
 const o = observability('runlater-taskStatus');
 export const handler = instrumented(

@@ -1,6 +1,6 @@
 import { makeWebhookDeliveryHandler } from '../handlers/webhookDelivery.ts';
 import { instrumented, observability } from './observability.ts';
-import { webhookDeliveryRuntime } from './runtimes.ts';
+import { webhookDeliveryRuntime } from './webhookDeliveryRuntime.ts';
 
 const o = observability('runlater-webhooks');
 export const handler = instrumented(

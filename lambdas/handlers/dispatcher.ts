@@ -2,14 +2,14 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Dispatcher } from '../core/Dispatcher.ts';
 import { RetryLaterError } from '../core/errors.ts';
 import { METRICS } from './jobMetrics.ts';
 import { withJobObservers } from './jobObservers.ts';
 import type { Runtime } from './runtime.ts';
 
-/** What the dispatcher uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+/** What the dispatcher uses: lambdas/entrypoints/dispatcherRuntime.ts builds exactly this on AWS. */
 export type DispatcherRuntime = Pick<
   Runtime,
   | 'jobs'

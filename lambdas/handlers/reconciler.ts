@@ -5,7 +5,7 @@ import { requeueOverdueDeliveries } from '../core/WebhookDeliverer.ts';
 import { withJobObservers } from './jobObservers.ts';
 import type { Runtime } from './runtime.ts';
 
-/** What the reconciler uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+/** What the reconciler uses: lambdas/entrypoints/reconcilerRuntime.ts builds exactly this on AWS. */
 export type ReconcilerRuntime = Pick<
   Runtime,
   'jobs' | 'workers' | 'slots' | 'launcher' | 'queue' | 'clock' | 'observer' | 'deliveryQueue'

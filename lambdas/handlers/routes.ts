@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobAdmin } from '../core/JobAdmin.ts';
 import { JobService } from '../core/JobService.ts';
 import {

@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JobService } from '../core/JobService.ts';
 import { ScheduleService } from '../core/ScheduleService.ts';
 import { withJobMetrics } from './jobMetrics.ts';
 import type { Runtime } from './runtime.ts';
 
-/** What schedule runs use: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+/** What schedule runs use: lambdas/entrypoints/scheduleFireRuntime.ts builds exactly this on AWS. */
 export type ScheduleFireRuntime = Pick<
   Runtime,
   'jobs' | 'workers' | 'schedules' | 'queue' | 'stdin' | 'clock' | 'observer' | 'deliveryQueue'

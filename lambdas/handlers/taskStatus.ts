@@ -7,7 +7,7 @@ import type { Runtime } from './runtime.ts';
 
 export { METRICS } from './jobMetrics.ts';
 
-/** What the status function uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+/** What the status function uses: lambdas/entrypoints/taskStatusRuntime.ts builds exactly this on AWS. */
 export type TaskStatusRuntime = Pick<
   Runtime,
   'jobs' | 'workers' | 'slots' | 'queue' | 'clock' | 'observer' | 'deliveryQueue'

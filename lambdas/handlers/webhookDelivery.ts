@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeliveryQueue, WebhookSender } from '../core/ports.ts';
 import { WebhookDeliverer } from '../core/WebhookDeliverer.ts';
 import type { Runtime } from './runtime.ts';
@@ -13,7 +13,7 @@ const DeliveryMessage = z.object({ jobId: z.string(), deliveryId: z.string() });
  * did not answer) is reported back, so the queue redelivers it; a receiver's failure is not a
  * record failure: it is recorded and its retry queued with its backoff.
  */
-/** What the delivery function uses: lambdas/entrypoints/runtimes.ts builds exactly this on AWS. */
+/** What the delivery function uses: lambdas/entrypoints/webhookDeliveryRuntime.ts builds exactly this on AWS. */
 export type WebhookDeliveryRuntime = Pick<Runtime, 'jobs' | 'workers' | 'clock'> & {
   deliveryQueue: DeliveryQueue;
   webhookSender: WebhookSender;

@@ -67,6 +67,19 @@ describe('the CDK stack', () => {
     for (const f of Object.values(fns)) assert.equal(f.Properties.Runtime, 'nodejs22.x');
   });
 
+  it('leaves source maps off by default, and turns them on for every function with sourceMaps', () => {
+    const nodeOptions = (t: Template) =>
+      Object.values(
+        t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
+      ).map((f) => f.Properties.Environment.Variables.NODE_OPTIONS as string | undefined);
+    assert.deepEqual(nodeOptions(template), Array(7).fill(undefined));
+    for (const sourceMaps of [false, true]) {
+      const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const withProp = Template.fromStack(new RunLaterStack(other, 'RunLater', { runlater: { sourceMaps } }));
+      assert.deepEqual(nodeOptions(withProp), Array(7).fill(sourceMaps ? '--enable-source-maps' : undefined));
+    }
+  });
+
   it('sends ECS task state changes of its own cluster to the status function', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {

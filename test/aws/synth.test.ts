@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { FUNCTION_NAMES } from '../../lambdas/entrypoints/functionEnv.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/entrypoints/functionEnv.ts';
 import { REGION, SynthesizedStack } from './support/synthesized.ts';
 
 const run = promisify(execFile);
@@ -32,6 +32,13 @@ describe('npx cdk synth', () => {
   });
   after(() => rm(out, { recursive: true, force: true }));
 
+  /** A function's bundle in the cloud assembly. */
+  const bundleOf = (name: FunctionName) => {
+    const stack = new SynthesizedStack(template);
+    const key = (stack.resources[stack.functionId(name)]!.Properties!.Code as { S3Key: string }).S3Key;
+    return join(out, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+  };
+
   it('synthesizes offline, with no AWS credentials and no context lookups', async () => {
     assert.ok(Object.keys(template.Resources as object).length > 50);
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
@@ -49,12 +56,41 @@ describe('npx cdk synth', () => {
     assert.ok((await readFile(join(bundle, 'console', script), 'utf8')).length > 1000);
   });
 
+  // What each function's handler calls; the SDK's credential chain (STS, SSO, Signin) aside.
+  const CLIENTS: Record<FunctionName, string[]> = {
+    api: ['CloudWatch Logs', 'DynamoDB', 'ECR', 'ECS', 'S3', 'SQS', 'Scheduler'],
+    dispatcher: ['CloudWatch Logs', 'DynamoDB', 'ECR', 'ECS', 'S3', 'SQS', 'Scheduler'],
+    taskStatus: ['DynamoDB', 'SQS', 'Scheduler'],
+    reconciler: ['DynamoDB', 'ECS', 'SQS', 'Scheduler'],
+    scheduleFire: ['DynamoDB', 'S3', 'SQS', 'Scheduler'],
+    webhookDelivery: ['DynamoDB', 'SQS'],
+    jobEvents: ['EventBridge'],
+  };
+  for (const name of FUNCTION_NAMES)
+    it(`bundles into ${name} the SDK clients its handler uses and no other`, async () => {
+      const code = await readFile(bundleOf(name), 'utf8');
+      // Each bundled client carries its service id as the default of its config (`serviceId ?? "ECS"`).
+      const found = new Set([...code.matchAll(/serviceId\?\?"([^"]+)"/g)].map((m) => m[1]!));
+      for (const credentials of ['STS', 'SSO', 'SSO OIDC', 'Signin']) found.delete(credentials);
+      assert.deepEqual([...found].sort(), CLIENTS[name]);
+    });
+
+  it('carries the API schemas (and their cron parser) only where input is validated, and no zod translations', async () => {
+    const withSchemas: FunctionName[] = [];
+    for (const name of FUNCTION_NAMES) {
+      const code = await readFile(bundleOf(name), 'utf8');
+      // cron-parser's own message: it comes in with lambdas/core/schemas.ts (schedule expressions).
+      if (code.includes('Invalid cron expression')) withSchemas.push(name);
+      // zod's German messages: `import { z } from 'zod'` would bring every locale in.
+      assert.ok(!code.includes('ltige Eingabe'), `${name} carries zod's locales`);
+    }
+    assert.deepEqual(withSchemas, ['api', 'scheduleFire']);
+  });
+
   for (const name of FUNCTION_NAMES)
     it(`loads the ${name} bundle with exactly its template env, and it exports a handler`, async () => {
       const stack = new SynthesizedStack(template);
-      const fn = stack.resources[stack.functionId(name)]!;
-      const key = (fn.Properties!.Code as { S3Key: string }).S3Key;
-      const bundle = join(out, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+      const bundle = bundleOf(name);
       const env = { ...stack.functionEnv(name), AWS_REGION: REGION };
       const probe = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`;
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
@@ -62,5 +98,7 @@ describe('npx cdk synth', () => {
         timeout: 60_000,
       });
       assert.equal(stdout.trim(), 'function');
+      // The source map ships beside it, for the sourceMaps prop (NODE_OPTIONS) or a reader by hand.
+      assert.ok((await stat(`${bundle}.map`)).size > 0);
     });
 });

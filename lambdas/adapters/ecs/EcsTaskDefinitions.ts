@@ -9,8 +9,11 @@ import {
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ValidationError } from '../../core/errors.ts';
-import { AWS_SECRET_ARN, envPairs, type Worker } from '../../core/schemas.ts';
+import { envPairs } from '../../core/envPairs.ts';
+import type { Worker } from '../../core/schemas.ts';
+import { AWS_SECRET_ARN } from '../../core/secretArn.ts';
 import type { ImageCommand } from '../registry/RegistryClient.ts';
+import { DEFAULT_FAMILY_PREFIX, familyFor } from './taskFamily.ts';
 import { INIT_CONTAINER_NAME, JOB_CONTAINER_NAME } from './taskStateChange.ts';
 
 /** The shim in front of every job: run by the static busybox the init container leaves in /runlater. */
@@ -27,16 +30,7 @@ export const LOG_STREAM_PREFIX = 'runlater';
  */
 export const LOG_TAGS_ENV = { name: 'RUNLATER_LOG_TAGS', value: '1' } as const;
 
-/** Without a stack's prefix (tests, direct use). The stack sets `<stack name>_`: see RunLater.ts. */
-export const DEFAULT_FAMILY_PREFIX = 'runlater-';
-
-/**
- * A worker's task definition family. The prefix scopes it to one stack: two stacks in one account
- * and region never run each other's task definitions, and IAM names only this stack's families.
- */
-export function familyFor(worker: string, prefix = DEFAULT_FAMILY_PREFIX): string {
-  return `${prefix}${worker}`;
-}
+export { DEFAULT_FAMILY_PREFIX, familyFor };
 
 /**
  * Marks a revision with a digest of everything it was registered with (worker and deploy

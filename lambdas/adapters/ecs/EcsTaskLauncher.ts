@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { RetryLaterError } from '../../core/errors.ts';
 import type { StdinStore, TaskDescription, TaskLauncher, TaskSpec } from '../../core/ports.ts';
-import { envPairs } from '../../core/schemas.ts';
+import { envPairs } from '../../core/envPairs.ts';
 import { containerEnvironment, startedByFor } from '../../core/taskSpec.ts';
 import {
   ecsPhases,
@@ -17,7 +17,7 @@ import {
   stopCause,
   stopReason,
 } from './taskStateChange.ts';
-import { familyFor } from './EcsTaskDefinitions.ts';
+import { familyFor } from './taskFamily.ts';
 
 /** ECS caps a RunTask's overrides at 8192 characters in all. */
 export const MAX_OVERRIDE_CHARS = 8192;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../../core/limits.ts';
 import { WorkerName } from '../../core/schemas.ts';
 
