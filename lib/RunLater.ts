@@ -349,6 +349,15 @@ export class RunLater extends Construct {
           // the sources: without sourcesContent the map is a third of the size, and faster to read.
           sourceMap: true,
           sourcesContent: false,
+          // Lambda gives credentials in the environment: the SDK's whole default chain is not bundled.
+          esbuildArgs: {
+            '--alias:@aws-sdk/credential-provider-node': join(
+              ROOT,
+              'lambdas',
+              'entrypoints',
+              'lambdaCredentials.ts',
+            ),
+          },
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
           // The API function also serves the web console's files and the reference page's script.

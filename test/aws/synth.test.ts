@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,4 +103,48 @@ describe('npx cdk synth', () => {
       // The source map ships beside it, for the sourceMaps prop (NODE_OPTIONS) or a reader by hand.
       assert.ok((await stat(`${bundle}.map`)).size > 0);
     });
+
+  it('signs AWS calls with the credentials Lambda puts in the environment (the bundles carry no other chain)', async () => {
+    // DynamoDB as far as the bundle can tell: it notes the Authorization header of each call.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      req.resume().on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const stack = new SynthesizedStack(template);
+      const env = {
+        ...stack.functionEnv('api'),
+        AWS_REGION: REGION,
+        // What Lambda sets from the function's role.
+        AWS_ACCESS_KEY_ID: 'ASIALAMBDAROLEKEY',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_SESSION_TOKEN: 'session',
+        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      };
+      const event = {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: '/v1/workers',
+        rawQueryString: '',
+        headers: { authorization: 'Bearer rl_probe' },
+        requestContext: { http: { method: 'GET', path: '/v1/workers' }, requestId: 'r' },
+        isBase64Encoded: false,
+      };
+      const probe = `const m = await import(${JSON.stringify(pathToFileURL(bundleOf('api')).href)});
+        await m.handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 29000 });`;
+      await run(process.execPath, ['--input-type=module', '-e', probe], { env, timeout: 60_000 });
+    } finally {
+      server.close();
+    }
+    assert.ok(seen.length > 0, 'the API read its tokens table');
+    for (const auth of seen) assert.match(auth, /Credential=ASIALAMBDAROLEKEY\//);
+    // ...and no bundle carries the rest of the SDK's chain (its STS client, for one).
+    for (const name of FUNCTION_NAMES)
+      assert.doesNotMatch(await readFile(bundleOf(name), 'utf8'), /AssumeRoleWithWebIdentity/, name);
+  });
 });
