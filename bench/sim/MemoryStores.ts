@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, TransitionConflictError } from '../../lambdas/core/errors.ts';
 import { FINAL_STATUSES, type FinalStatus, type JobStatus } from '../../lambdas/core/jobStatus.ts';
 import type { JobCondition, JobStore, StoredJob, WorkerStore } from '../../lambdas/core/ports.ts';
+import type { ChildCounts } from '../../lambdas/core/arrays.ts';
 import type { Worker } from '../../lambdas/core/schemas.ts';
 import type { VirtualTime } from './VirtualTime.ts';
 
@@ -29,6 +30,14 @@ export class MemoryJobStore implements JobStore {
   }
 
   async list(): Promise<{ jobs: StoredJob[] }> {
+    throw new Error('not used by the simulation');
+  }
+
+  async children(): Promise<{ jobs: StoredJob[] }> {
+    throw new Error('not used by the simulation');
+  }
+
+  async countChildren(): Promise<ChildCounts> {
     throw new Error('not used by the simulation');
   }
 

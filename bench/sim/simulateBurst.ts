@@ -100,7 +100,7 @@ export async function simulateBurst(options: BurstOptions): Promise<BurstReport>
   const unused = () => Promise.reject(new Error('not used by the simulation'));
   const ecsLauncher = new EcsTaskLauncher(
     ecs as unknown as ECSClient,
-    { put: unused, copy: unused, url: unused, delete: unused },
+    { put: unused, copy: unused, url: unused, read: unused, delete: unused },
     { cluster: 'sim', network: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: false } },
   );
   const runtime = {

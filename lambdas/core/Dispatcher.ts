@@ -1,3 +1,5 @@
+import { ArrayFanOut, PARENT_CANCELLED, type FanOutOutcome } from './ArrayFanOut.ts';
+import { cancelJob } from './cancelJob.ts';
 import { ConcurrencyGate } from './ConcurrencyGate.ts';
 import { RetryLaterError, TransitionConflictError } from './errors.ts';
 import { JobStatus } from './jobStatus.ts';
@@ -18,7 +20,8 @@ import type {
 import { Pipelines } from './pipelines.ts';
 import { buildTaskSpec, CANCEL_STOP_REASON } from './taskSpec.ts';
 
-export type DispatchOutcome = 'launched' | 'not-yet' | 'held' | 'stale' | 'worker-gone' | 'waiting';
+export type DispatchOutcome =
+  'launched' | 'not-yet' | 'held' | 'stale' | 'worker-gone' | 'waiting' | 'cancelled' | FanOutOutcome;
 
 /**
  * Starts one attempt of a job. Safe to run twice for one message (queues deliver at least once):
@@ -41,19 +44,27 @@ export class Dispatcher {
       stdin: StdinStore;
       observer?: JobObserver;
     },
+    options: { arrayChunk?: number } = {},
   ) {
     this.machine = new JobStateMachine(deps);
     this.pipelines = new Pipelines(deps);
     this.gate = new ConcurrencyGate(deps);
+    this.arrays = new ArrayFanOut(deps, this.machine, {
+      ...(options.arrayChunk ? { chunk: options.arrayChunk } : {}),
+    });
   }
 
   private readonly pipelines: Pipelines;
+  private readonly arrays: ArrayFanOut;
 
   /** Throws RetryLaterError when the task cannot be started now; the message must then be redelivered. */
   async dispatch(message: DispatchMessage): Promise<DispatchOutcome> {
     const { jobs, clock } = this.deps;
     let job = await jobs.get(message.jobId);
     if (!job) return 'stale';
+    // An array parent runs no task: its messages make, cancel and settle its children.
+    if (job.array && job.status !== JobStatus.Queued) return this.arrays.advance(job, message);
+    if (message.settle) return 'stale';
 
     if (job.status === JobStatus.Queued && job.attempt === message.attempt - 1) {
       // Queues cap their delay (SQS: 15 minutes); a message that comes early goes back for the rest.
@@ -68,6 +79,16 @@ export class Dispatcher {
       if (gated === 'wait') return 'waiting';
       if (gated.status !== JobStatus.Queued) return 'stale';
       job = gated;
+      if (job.array) return this.arrays.advance(job, message);
+      // A child of a cancelled array never starts (made just as its parent was cancelled).
+      if (job.parent !== undefined && (await this.parentCancelled(job.parent))) {
+        try {
+          await cancelJob({ ...this.deps, machine: this.machine }, job, PARENT_CANCELLED);
+        } catch (err) {
+          if (!(err instanceof TransitionConflictError)) throw err;
+        }
+        return 'cancelled';
+      }
       // The worker's concurrency limit: without a slot the job stays queued, held back, and is
       // sent again when a slot frees. A worker deleted meanwhile is met (and said) at launch.
       const worker = await this.deps.workers.get(job.worker);
@@ -122,6 +143,11 @@ export class Dispatcher {
         await launcher.stop(taskId, CANCEL_STOP_REASON);
     }
     return 'launched';
+  }
+
+  private async parentCancelled(parentId: string): Promise<boolean> {
+    const parent = await this.deps.jobs.get(parentId);
+    return !parent || parent.cancelRequested;
   }
 
   /** Tells whoever watches the job why it is still starting; written once per reason, not per try. */

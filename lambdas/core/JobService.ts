@@ -8,7 +8,9 @@ import {
 } from './errors.ts';
 import { newJobId } from './ids.ts';
 import { isFinal, JobStatus } from './jobStatus.ts';
-import { FinishFrom, JobStateMachine } from './JobStateMachine.ts';
+import { arraySize } from './arrays.ts';
+import { cancelJob } from './cancelJob.ts';
+import { JobStateMachine } from './JobStateMachine.ts';
 import { toPublicJob } from './jobView.ts';
 import { LIMITS } from './limits.ts';
 import { DEPENDENCIES_WAITING, Pipelines } from './pipelines.ts';
@@ -25,7 +27,6 @@ import type {
   WorkerStore,
 } from './ports.ts';
 import type { CreateJobRequest, Delivery, Job, ListJobsQuery, LogsPage, LogsQuery } from './schemas.ts';
-import { CANCEL_STOP_REASON } from './taskSpec.ts';
 
 export interface JobServiceDeps {
   jobs: JobStore;
@@ -76,6 +77,12 @@ export class JobService {
       throw new PayloadTooLargeError(
         `stdin is ${bytes.length} bytes; the limit is ${LIMITS.stdinBytes} bytes`,
       );
+    const hasStdin = input.stdin !== undefined || input.stdinBase64 !== undefined;
+    const array = input.array && {
+      size: arraySize(input.array, bytes, hasStdin),
+      ...(input.array.split ? { split: input.array.split } : {}),
+      created: 0,
+    };
 
     // stdinFrom implies waiting for that job; each named job must exist.
     const after = [...new Set([...(input.after ?? []), ...(input.stdinFrom ? [input.stdinFrom] : [])])];
@@ -150,6 +157,8 @@ export class JobService {
       ...((input.notify ?? worker.notify) ? { notify: input.notify ?? worker.notify } : {}),
       ...(after.length > 0 ? { after } : {}),
       ...(input.stdinFrom ? { stdinFrom: input.stdinFrom } : {}),
+      // An array parent: its children are made by its dispatch messages (ArrayFanOut).
+      ...(array ? { array } : {}),
       ...(key !== undefined ? { idempotencyKey: key, requestHash } : {}),
     };
     try {
@@ -178,13 +187,40 @@ export class JobService {
     return { job: toPublicJob(existing), created: false };
   }
 
+  /** The job; an array parent with its children counted by state. */
   async get(id: string): Promise<Job> {
-    return toPublicJob(await this.load(id));
+    const job = await this.load(id);
+    if (!job.array) return toPublicJob(job);
+    const counts = await this.deps.jobs.countChildren(id);
+    // Children not made yet are as good as queued: the counts add up to the array's size.
+    counts.queued += job.array.size - job.array.created;
+    return toPublicJob(job, counts);
   }
 
   async list(q: ListJobsQuery): Promise<{ jobs: Job[]; nextCursor?: string }> {
+    if (q.parent !== undefined) return this.children(q.parent, q);
     const page = await this.deps.jobs.list(q);
-    return { jobs: page.jobs.map(toPublicJob), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    return {
+      jobs: page.jobs.map((j) => toPublicJob(j)),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  /** An array's children by index (GET /v1/jobs?parent=ID), optionally in one state. */
+  private async children(parentId: string, q: ListJobsQuery): Promise<{ jobs: Job[]; nextCursor?: string }> {
+    if (q.worker !== undefined) throw new ValidationError('give parent or worker, not both', 'worker');
+    const parent = await this.load(parentId);
+    if (!parent.array) throw new ValidationError(`job ${parentId} is not an array's parent`, 'parent');
+    const page = await this.deps.jobs.children(parentId, {
+      limit: q.limit,
+      created: parent.array.created,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    });
+    return {
+      jobs: page.jobs.map((j) => toPublicJob(j)),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   /**
@@ -197,19 +233,11 @@ export class JobService {
       const job = await this.load(id);
       if (isFinal(job.status)) throw new ConflictError(`job ${id} is already ${job.status}`);
       try {
-        if (job.status === JobStatus.Queued) {
-          const done = await this.machine.finish(job, FinishFrom.Queued, {
-            status: JobStatus.Cancelled,
-            exitCode: job.exitCode,
-            reason: 'cancelled',
-            at: clock.now(),
-          });
-          return toPublicJob(done);
-        }
-        const marked = await this.machine.requestCancel(job);
-        // No task yet: the dispatcher sees the mark when it records the task, and stops it then.
-        if (marked.taskId) await launcher.stop(marked.taskId, CANCEL_STOP_REASON);
-        return toPublicJob(marked);
+        const done = await cancelJob({ machine: this.machine, launcher, clock }, job);
+        // A running array's children are cancelled by its own messages, a chunk at a time.
+        if (done.array && !isFinal(done.status))
+          await this.deps.queue.send({ jobId: done.id, attempt: done.attempt }, 0);
+        return toPublicJob(done);
       } catch (err) {
         if (err instanceof TransitionConflictError) continue; // it moved on under us: look again
         throw err;

@@ -31,6 +31,8 @@ export const FinishFrom = {
   Unlaunched: 'unlaunched',
   /** The attempt's task stopped (or was settled by the reconciler). */
   Active: 'active',
+  /** An array parent whose children are all done (ArrayFanOut). */
+  Array: 'array',
 } as const;
 export type FinishFrom = (typeof FinishFrom)[keyof typeof FinishFrom];
 
@@ -38,6 +40,7 @@ const FINISH_CONDITION: Record<FinishFrom, Omit<JobCondition, 'attempt'>> = {
   queued: { status: [JobStatus.Queued] },
   unlaunched: { status: [JobStatus.Starting], taskId: null },
   active: { status: ACTIVE_STATUSES },
+  array: { status: [JobStatus.Running] },
 };
 
 export interface JobStateMachineDeps {
@@ -249,6 +252,35 @@ export class JobStateMachine {
   }
 
   /**
+   * An array parent starts making its children: `queued` at attempt 0 → `running` at attempt 1
+   * (it has no task and no attempt record: its children have those). Precondition: `queued`,
+   * attempt 0, so two deliveries of its message start it once.
+   */
+  startArray(job: StoredJob): Promise<StoredJob> {
+    const now = this.now();
+    return this.write(
+      'startArray',
+      job,
+      { status: [JobStatus.Queued], attempt: 0 },
+      { status: JobStatus.Running, attempt: 1, startedAt: now, waitingReason: null, updatedAt: now },
+    );
+  }
+
+  /**
+   * Records that an array parent's children up to index `created` (exclusive) exist. Not a
+   * change of state: precondition `running` and the parent unchanged since it was read (a cancel
+   * meanwhile wins, and the fan-out reads the parent again).
+   */
+  advanceArray(job: StoredJob, created: number): Promise<StoredJob> {
+    return this.write(
+      'advanceArray',
+      job,
+      { status: [JobStatus.Running], updatedAt: job.updatedAt },
+      { array: { ...job.array!, created }, updatedAt: this.now() },
+    );
+  }
+
+  /**
    * Records on a finished job that `rerunId` re-runs it (the new job carries `rerunOf`). Not a
    * change of state: precondition a final status. Links past the last 100 are dropped, oldest
    * first, to keep the item small.
@@ -275,12 +307,18 @@ export class JobStateMachine {
     patch: Partial<StoredJob>,
   ): Promise<StoredJob> {
     // A write that sets the status also says whether the job is held back, and carries the job's
-    // (never changing) worker and priority: the store keys its per-worker index on them.
+    // (never changing) worker, priority and array parent: the store keys its indexes on them.
     const stamped = { ...patch, lastTransition: stamp(transition, job.status) };
     const full: Partial<StoredJob> =
       patch.status === undefined
         ? stamped
-        : { worker: job.worker, priority: job.priority ?? 0, heldBack: null, ...stamped };
+        : {
+            worker: job.worker,
+            priority: job.priority ?? 0,
+            heldBack: null,
+            ...(job.parent !== undefined ? { parent: job.parent, arrayIndex: job.arrayIndex } : {}),
+            ...stamped,
+          };
     // Deliveries the transition raises are recorded in the same write: none is lost to a crash after it.
     const deliveries = newDeliveries(transition, job, { ...job, ...patch }, patch.updatedAt ?? this.now());
     const written = await this.deps.jobs.update(

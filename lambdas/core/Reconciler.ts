@@ -139,6 +139,20 @@ export class Reconciler {
       return;
     }
 
+    // An array parent has no task: its message makes what children are left to make, or cancels
+    // them, and settles it (an ending child's settle message may have been lost to a crash).
+    if (job.array) {
+      const making = job.array.created < job.array.size || job.cancelRequested;
+      if (!making || idleMs > this.lostDispatchMs) {
+        await this.deps.queue.send(
+          { jobId: job.id, attempt: job.attempt, ...(making ? {} : { settle: true }) },
+          0,
+        );
+        summary.redispatched++;
+      }
+      return;
+    }
+
     if (!job.taskId) {
       if (idleMs > this.stuckMs) {
         await this.deps.queue.send({ jobId: job.id, attempt: job.attempt }, 0);

@@ -12,4 +12,5 @@ export function newTransitionId(): string {
   return nextUlid(Date.now()).toLowerCase();
 }
 
-export const JOB_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;
+/** A job id: a ULID, or an array child's `<parent ULID>-<index>` (arrays.ts, childId). */
+export const JOB_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}(?:-(?:0|[1-9]\d{0,3}))?$/;

@@ -43,6 +43,12 @@ export const LIMITS = {
    * inside API Gateway's 30 s integration timeout and the API function's own 30 s.
    */
   jobWaitSecondsMax: 20,
+  /**
+   * Children of one array (as AWS Batch). The API writes only the parent; the dispatcher makes the
+   * children in chunks, so the number is bounded by what a listing and a count may read, not by
+   * API Gateway's 30 s.
+   */
+  maxArraySize: 10_000,
 } as const;
 
 export const DEFAULT_CPU = 256;

@@ -1,3 +1,4 @@
+import type { ChildCounts } from './arrays.ts';
 import type { FinalStatus, JobStatus } from './jobStatus.ts';
 import type { Delivery, Job, LogLine, Schedule, Worker } from './schemas.ts';
 import type { RetryPolicy } from './schemas.ts';
@@ -43,6 +44,10 @@ export interface StoredJob extends Job {
    * an event is never lost to a crash after the write. Other writes (a delivery's result) keep it.
    */
   lastTransition?: { name: JobTransition; from: JobStatus; id: string };
+  /** An array parent's: its size, how it splits stdin, and how many children are made (ArrayFanOut). */
+  array?: { size: number; split?: 'lines'; created: number };
+  /** An array child's: the size of its array (RUNLATER_ARRAY_SIZE). */
+  arraySize?: number;
 }
 
 /** A worker as stored: with the secret its jobs' webhooks are signed with (never shown by reads). */
@@ -68,6 +73,14 @@ export interface JobQuery {
   deliveryDue?: boolean;
   /** Oldest first instead of newest first (the reconciler looks at the longest stuck first). */
   oldestFirst?: boolean;
+}
+
+export interface ChildQuery {
+  status?: JobStatus;
+  limit: number;
+  cursor?: string;
+  /** How many children the parent has made (its `array.created`). */
+  created: number;
 }
 
 /** What a transition requires of the stored job for it to apply. */
@@ -125,6 +138,14 @@ export interface JobStore {
    */
   claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined>;
   /**
+   * An array parent's children by index, at most `limit` from `cursor`: with `status`, those in
+   * that state (from an index, which may lag a moment on DynamoDB); without, every child made
+   * (indexes below `created`). A page may be short (a child deleted); go on while `nextCursor`.
+   */
+  children(parent: string, query: ChildQuery): Promise<{ jobs: StoredJob[]; nextCursor?: string }>;
+  /** How many of the parent's children are in each state; read from an index, never a scan. */
+  countChildren(parent: string): Promise<ChildCounts>;
+  /**
    * The worker's jobs held back by its concurrency limit, in the order they should start: highest
    * priority first, oldest (created first) within a priority. At most `limit`.
    */
@@ -157,6 +178,8 @@ export interface ConcurrencySlots {
 export interface DispatchMessage {
   jobId: string;
   attempt: number;
+  /** For an array parent: a child ended, so only see whether the parent is done (ArrayFanOut). */
+  settle?: true;
 }
 
 export interface DispatchQueue {
@@ -203,6 +226,8 @@ export interface StdinStore {
   copy(fromKey: string, toJobId: string): Promise<string>;
   /** A URL the shim can fetch the bytes from (https, http or file). */
   url(key: string): Promise<string>;
+  /** The bytes under `key` (an array's fan-out reads its parent's stdin to cut it into lines). */
+  read(key: string): Promise<Uint8Array>;
   delete(key: string): Promise<void>;
 }
 
@@ -312,7 +337,9 @@ export type JobTransition =
   | 'requestCancel'
   | 'finish'
   | 'linkRerun'
-  | 'remove';
+  | 'remove'
+  | 'startArray'
+  | 'advanceArray';
 
 export interface JobTransitionEvent {
   transition: JobTransition;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ArraySpec, ArrayView } from './arraySchemas.ts';
 import { isValidImageReference } from './imageReference.ts';
 import { JOB_STATUSES } from './jobStatus.ts';
 import { DEFAULT_PIDS_LIMIT, LIMITS } from './limits.ts';
@@ -353,6 +354,11 @@ export const CreateJobRequest = z
       description:
         "A job id whose stdout (its final attempt's) becomes this job's stdin; implies waiting for it (after)",
     }),
+    array: ArraySpec.optional(),
+  })
+  .refine((r) => !(r.array !== undefined && r.stdinFrom !== undefined), {
+    message: 'an array splits its own stdin: give array or stdinFrom, not both',
+    path: ['array'],
   })
   .refine((r) => !(r.stdinFrom !== undefined && (r.stdin !== undefined || r.stdinBase64 !== undefined)), {
     message: 'give stdin/stdinBase64 or stdinFrom, not both',
@@ -503,6 +509,9 @@ export const Job = z
     after: z.array(z.string()).optional().meta({ description: 'The jobs it waits for' }),
     stdinFrom: z.string().optional().meta({ description: 'The job whose stdout is its stdin' }),
     rerunOf: z.string().optional().meta({ description: 'The job this one re-runs' }),
+    array: ArrayView.optional().meta({ description: 'Set on the parent of an array' }),
+    parent: z.string().optional().meta({ description: "A child's array parent" }),
+    arrayIndex: z.number().int().optional().meta({ description: "A child's index in its array (0-based)" }),
     reruns: z
       .array(z.string())
       .optional()
@@ -603,6 +612,9 @@ export type WorkerStats = z.infer<typeof WorkerStats>;
 
 export const ListJobsQuery = z.strictObject({
   worker: WorkerName.optional(),
+  parent: z.string().min(1).max(255).optional().meta({
+    description: "An array parent's id: lists its children by index (worker cannot be given with it)",
+  }),
   status: JobStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.listLimitMax).default(LIMITS.listLimitDefault),
   cursor: z.string().max(2048).optional(),

@@ -1,3 +1,4 @@
+import { arrayEnv } from './arrays.ts';
 import type { StoredJob, TaskSpec } from './ports.ts';
 import type { Worker } from './schemas.ts';
 
@@ -23,7 +24,7 @@ export const STARTED_BY_CHARS = /^[A-Za-z0-9/_-]{1,128}$/;
 export function parseStartedBy(
   startedBy: string | undefined,
 ): { jobId: string; attempt: number } | undefined {
-  const m = /^([0-9a-z]{26})_(\d+)$/.exec(startedBy ?? '');
+  const m = /^([0-9a-z]{26}(?:-\d+)?)_(\d+)$/.exec(startedBy ?? '');
   return m ? { jobId: m[1]!, attempt: Number(m[2]) } : undefined;
 }
 
@@ -33,7 +34,13 @@ export function buildTaskSpec(worker: Worker, job: StoredJob): TaskSpec {
     jobId: job.id,
     attempt: job.attempt,
     worker,
-    env: { ...job.env, ...runlaterEnv(job.id, job.attempt) },
+    env: {
+      ...job.env,
+      ...runlaterEnv(job.id, job.attempt),
+      ...(job.arrayIndex !== undefined && job.arraySize !== undefined
+        ? arrayEnv(job.arrayIndex, job.arraySize)
+        : {}),
+    },
     stdin: job.stdin,
     timeoutSeconds: job.timeoutSeconds,
   };

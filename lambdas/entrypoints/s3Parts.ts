@@ -7,7 +7,7 @@ import { region, type Trace } from './runtimeEnv.ts';
 /** Stdin too large to travel inline, in S3: the client is made when a job first has some. */
 export function s3StdinStore(bucket: string, source: NodeJS.ProcessEnv, t: Trace): StdinStore {
   return lazyPort<StdinStore>(
-    ['put', 'copy', 'url', 'delete'],
+    ['put', 'copy', 'url', 'read', 'delete'],
     async () => new S3StdinStore(t(new S3Client(region(source))), bucket),
   );
 }

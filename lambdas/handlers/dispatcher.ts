@@ -24,7 +24,11 @@ export type DispatcherRuntime = Pick<
   | 'deliveryQueue'
 >;
 
-const DispatchMessage = z.object({ jobId: z.string(), attempt: z.number().int().min(1) });
+const DispatchMessage = z.object({
+  jobId: z.string(),
+  attempt: z.number().int().min(1),
+  settle: z.literal(true).optional(),
+});
 
 /**
  * Consumes the dispatch queue. A record that fails (e.g. RunTask throttled) is reported back as a

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { arrayObserver } from '../core/ArrayFanOut.ts';
 import { allObservers, deliveryObserver } from '../core/deliveryObserver.ts';
 import { pipelineObserver } from '../core/pipelines.ts';
 import type { DeliveryQueue, DispatchQueue, JobObserver } from '../core/ports.ts';
@@ -81,9 +82,9 @@ export const WRAPPED = Symbol('withJobMetrics');
 
 /**
  * The runtime with, on its observer, the JobsFinished metric (unless it has an observer of its own:
- * `runlater dev` counts and logs its own), the waking of a finished job's dependents and, when given,
- * the queueing of webhook deliveries. (Job events on AWS come from the jobs table's stream, not
- * from here: handlers/jobEvents.ts.)
+ * `runlater dev` counts and logs its own), the waking of a finished job's dependents and of an
+ * ended array child's parent and, when given, the queueing of webhook deliveries. (Job events on
+ * AWS come from the jobs table's stream, not from here: handlers/jobEvents.ts.)
  * Schedule runs wrap theirs with this (they only queue jobs, so end no attempt); every handler
  * that can end an attempt uses withJobObservers (jobObservers.ts), which adds all of this and the
  * release of concurrency slots.
@@ -100,6 +101,7 @@ export function withJobMetrics<
   const observer = allObservers(
     runtime.observer ?? jobMetricsObserver(),
     queue && pipelineObserver(queue),
+    queue && arrayObserver(queue),
     deliveryQueue && deliveryObserver(deliveryQueue),
   );
   return { ...runtime, observer: Object.assign(observer, { [WRAPPED]: true }) };

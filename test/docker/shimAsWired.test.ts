@@ -190,7 +190,13 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const job = await containerDefinition(worker);
     const launcher = new EcsTaskLauncher(
       new ECSClient({ region: 'eu-west-1' }),
-      { put: async () => '', copy: async () => '', url: async () => '', delete: async () => {} },
+      {
+        put: async () => '',
+        copy: async () => '',
+        url: async () => '',
+        read: async () => new Uint8Array(),
+        delete: async () => {},
+      },
       {
         cluster: 'c',
         network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false },
@@ -354,7 +360,7 @@ describe('the shim, as the ECS task definition wires it, in Docker', () => {
     const unused = () => Promise.reject(new Error('not used'));
     const launcher = new EcsTaskLauncher(
       new ECSClient({ region: 'eu-west-1' }),
-      { put: unused, copy: unused, url: unused, delete: unused },
+      { put: unused, copy: unused, url: unused, read: unused, delete: unused },
       { cluster: 'c', network: { subnets: ['s'], securityGroups: ['g'], assignPublicIp: false } },
     );
     const input = await launcher.runTaskInput({

@@ -61,6 +61,11 @@ export class MemoryStdinStore implements StdinStore {
   async url(key: string) {
     return `memory://${key}`;
   }
+  async read(key: string) {
+    const bytes = this.blobs.get(key);
+    if (!bytes) throw new GoneError(`no stdin under ${key}`);
+    return bytes;
+  }
   async delete(key: string) {
     this.blobs.delete(key);
   }

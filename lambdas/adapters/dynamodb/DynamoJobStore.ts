@@ -13,6 +13,7 @@ import {
 import { ConflictError, NotFoundError, TransitionConflictError, ValidationError } from '../../core/errors.ts';
 import { isFinal, type JobStatus } from '../../core/jobStatus.ts';
 import type {
+  ChildQuery,
   IdempotencyClaim,
   JobAppend,
   JobCondition,
@@ -22,6 +23,7 @@ import type {
 } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError, isConditionFailed } from './conditionalWrite.ts';
 import { fromItem, isJob } from './jobItems.ts';
+import { JobChildren, parentIndexKeys } from './jobChildren.ts';
 import { JobStateIndex, stateIndexKeys } from './jobStateIndex.ts';
 import { JOB_INDEX } from './tables.ts';
 import { JOB_ID_PATTERN } from '../../core/ids.ts';
@@ -38,6 +40,7 @@ export interface DynamoJobStoreOptions {
  */
 export class DynamoJobStore implements JobStore {
   private readonly stateIndex: JobStateIndex;
+  private readonly childIndex: JobChildren;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -45,6 +48,7 @@ export class DynamoJobStore implements JobStore {
     private readonly options: DynamoJobStoreOptions = {},
   ) {
     this.stateIndex = new JobStateIndex(client, tableName);
+    this.childIndex = new JobChildren(client, tableName, (ids) => this.readMany(ids));
   }
 
   async create(job: StoredJob): Promise<void> {
@@ -52,7 +56,7 @@ export class DynamoJobStore implements JobStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...job, kind: 'job', ...stateIndexKeys(job) },
+          Item: { ...job, kind: 'job', ...stateIndexKeys(job), ...parentIndexKeys(job) },
           ConditionExpression: 'attribute_not_exists(id)',
         }),
       );
@@ -142,20 +146,7 @@ export class DynamoJobStore implements JobStore {
    */
   private async current(entries: Record<string, unknown>[], query: JobQuery): Promise<StoredJob[]> {
     if (entries.length === 0) return [];
-    const ids = entries.map((e) => String(e.id));
-    const items = new Map<string, Record<string, unknown>>();
-    // BatchGetItem reads at most 100 keys a call.
-    for (let from = 0; from < ids.length; from += 100) {
-      let keys: Record<string, unknown>[] | undefined = ids.slice(from, from + 100).map((id) => ({ id }));
-      for (let tries = 0; keys?.length && tries < 10; tries++) {
-        const out: BatchGetCommandOutput = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item.id), item);
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-      if (keys?.length) throw new Error('the job table did not answer every read; try again');
-    }
+    const items = await this.readItems(entries.map((e) => String(e.id)));
     const jobs: StoredJob[] = [];
     for (const entry of entries) {
       const item = items.get(String(entry.id));
@@ -170,6 +161,31 @@ export class DynamoJobStore implements JobStore {
       jobs.push(job);
     }
     return jobs;
+  }
+
+  /** The jobs with these ids as the table holds them now; ids of no job are left out. */
+  private async readMany(ids: string[]): Promise<Map<string, StoredJob>> {
+    const jobs = new Map<string, StoredJob>();
+    for (const [id, item] of await this.readItems(ids)) if (isJob(item)) jobs.set(id, fromItem(item));
+    return jobs;
+  }
+
+  /** Strongly consistent reads of the items, 100 keys a call (BatchGetItem's most). */
+  private async readItems(ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const items = new Map<string, Record<string, unknown>>();
+    // BatchGetItem reads at most 100 keys a call.
+    for (let from = 0; from < ids.length; from += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(from, from + 100).map((id) => ({ id }));
+      for (let tries = 0; keys?.length && tries < 10; tries++) {
+        const out: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) items.set(String(item.id), item);
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+      if (keys?.length) throw new Error('the job table did not answer every read; try again');
+    }
+    return items;
   }
 
   /**
@@ -273,6 +289,8 @@ export class DynamoJobStore implements JobStore {
           status: patch.status,
           updatedAt: patch.updatedAt,
         }),
+        // ... and an array child's parent and index with it (byParentState).
+        parentIndexKeys(patch),
       );
     }
     for (const [i, [key, value]] of Object.entries(fields).entries()) {
@@ -374,6 +392,14 @@ export class DynamoJobStore implements JobStore {
     // The index is read eventually consistent: each job is read again, and kept if still held back.
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
     return jobs.filter((j): j is StoredJob => j?.status === 'queued' && Boolean(j.heldBack));
+  }
+
+  children(parent: string, query: ChildQuery) {
+    return this.childIndex.list(parent, query);
+  }
+
+  countChildren(parent: string) {
+    return this.childIndex.count(parent);
   }
 
   countActive(worker: string) {

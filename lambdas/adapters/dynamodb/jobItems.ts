@@ -1,7 +1,15 @@
 import type { StoredJob } from '../../core/ports.ts';
 
 /** Attributes the table needs that are not part of the job: the index keys and the TTL. */
-export const STORAGE_ONLY = ['kind', 'expiresAt', 'phantom', 'workerState', 'stateOrder'] as const;
+export const STORAGE_ONLY = [
+  'kind',
+  'expiresAt',
+  'phantom',
+  'workerState',
+  'stateOrder',
+  'parentState',
+  'parentOrder',
+] as const;
 
 /** An item of the jobs table that is a job (the table also holds idempotency claims and slots). */
 export function isJob(item: Record<string, unknown> | undefined): item is Record<string, unknown> {

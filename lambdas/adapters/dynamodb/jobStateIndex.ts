@@ -83,19 +83,21 @@ export class JobStateIndex {
     } satisfies QueryCommandInput;
   }
 
-  /** Counts a partition (or a range of it), page by page: DynamoDB counts up to 1 MB per call. */
-  private async count(input: QueryCommandInput): Promise<number> {
-    let total = 0;
-    let start: Record<string, unknown> | undefined;
-    // Bounded: 100 pages of index keys is millions of jobs.
-    for (let page = 0; page < 100; page++) {
-      const out = await this.client.send(
-        new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      total += out.Count ?? 0;
-      start = out.LastEvaluatedKey;
-      if (!start) break;
-    }
-    return total;
+  private count(input: QueryCommandInput): Promise<number> {
+    return countQuery(this.client, input);
   }
+}
+
+/** Counts a partition (or a range of it), page by page: DynamoDB counts up to 1 MB per call. */
+export async function countQuery(client: DynamoDBDocumentClient, input: QueryCommandInput): Promise<number> {
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  // Bounded: 100 pages of index keys is millions of jobs.
+  for (let page = 0; page < 100; page++) {
+    const out = await client.send(new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: start }));
+    total += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+    if (!start) break;
+  }
+  return total;
 }

@@ -24,6 +24,11 @@ export const JOB_INDEX = {
    * order). One index for both, since CloudFormation adds one index per table per update.
    */
   byWorkerState: 'byWorkerState',
+  /**
+   * Sparse: an array's children by state (jobChildren.ts), partition `<parent>#<status>`, sorted
+   * by index: to count a parent's children, list those in one state, and find unfinished ones.
+   */
+  byParentState: 'byParentState',
 } as const;
 
 export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
@@ -37,6 +42,7 @@ export const TABLES: Record<TableDefinition['name'], TableDefinition> = {
       { name: JOB_INDEX.byStatus, partitionKey: 'status', sortKey: 'id' },
       { name: JOB_INDEX.deliveryDue, partitionKey: 'deliveryDue', sortKey: 'id' },
       { name: JOB_INDEX.byWorkerState, partitionKey: 'workerState', sortKey: 'stateOrder' },
+      { name: JOB_INDEX.byParentState, partitionKey: 'parentState', sortKey: 'parentOrder' },
     ],
     ttlAttribute: 'expiresAt',
   },

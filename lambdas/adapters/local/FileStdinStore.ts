@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GoneError } from '../../core/errors.ts';
@@ -33,6 +33,10 @@ export class FileStdinStore implements StdinStore {
 
   async url(key: string): Promise<string> {
     return pathToFileURL(join(this.dir, key)).href;
+  }
+
+  async read(key: string): Promise<Uint8Array> {
+    return readFile(join(this.dir, key));
   }
 
   async delete(key: string): Promise<void> {

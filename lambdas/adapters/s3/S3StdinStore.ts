@@ -60,6 +60,12 @@ export class S3StdinStore implements StdinStore {
     });
   }
 
+  async read(key: string): Promise<Uint8Array> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
+    return out.Body.transformToByteArray();
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
