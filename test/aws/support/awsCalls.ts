@@ -90,6 +90,7 @@ export class AwsCallRecorder {
           req('events:PutEvents', arn('events', `event-bus/${e.EventBusName ?? 'default'}`)),
         );
       case 'PutObject':
+      case 'GetObject':
       case 'DeleteObject':
         return [req(`s3:${name}`, `arn:aws:s3:::${String(input.Bucket)}/${String(input.Key)}`)];
       case 'GetAuthorizationToken':
