@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConflictError, NotFoundError, TransitionConflictError } from '../../../lambdas/core/errors.ts';
+import { childId, emptyCounts } from '../../../lambdas/core/arrays.ts';
 import { newJobId } from '../../../lambdas/core/ids.ts';
 import { JobStatus } from '../../../lambdas/core/jobStatus.ts';
 import type { JobStore, StoredJob } from '../../../lambdas/core/ports.ts';
@@ -251,6 +252,66 @@ export function jobStoreConformance(name: string, open: () => Promise<JobStoreSu
         store.update(j.id, { status: [JobStatus.Queued], updatedAt: j.updatedAt }, { waitingReason: 'x' }),
         TransitionConflictError,
       );
+    });
+
+    it("lists an array's children by index, all or by state, and counts them by state as they change", async () => {
+      const parent = job();
+      await store.create(parent);
+      for (let i = 0; i < 5; i++)
+        await store.create(
+          job({
+            id: childId(parent.id, i),
+            worker: parent.worker,
+            parent: parent.id,
+            arrayIndex: i,
+            arraySize: 5,
+          }),
+        );
+      // A status write carries the parent and index, as JobStateMachine sends them.
+      for (const i of [1, 3])
+        await store.update(
+          childId(parent.id, i),
+          { status: [JobStatus.Queued] },
+          {
+            status: JobStatus.Running,
+            worker: parent.worker,
+            parent: parent.id,
+            arrayIndex: i,
+            updatedAt: new Date().toISOString(),
+          },
+        );
+      const all: (number | undefined)[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const out = await store.children(parent.id, { limit: 2, created: 5, ...(cursor ? { cursor } : {}) });
+        all.push(...out.jobs.map((j) => j.arrayIndex));
+        cursor = out.nextCursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual(all, [0, 1, 2, 3, 4]);
+      // Only those made so far.
+      assert.equal((await store.children(parent.id, { limit: 10, created: 2 })).jobs.length, 2);
+      const running = await store.children(parent.id, { status: JobStatus.Running, limit: 1, created: 5 });
+      assert.deepEqual(
+        running.jobs.map((j) => j.arrayIndex),
+        [1],
+      );
+      const rest = await store.children(parent.id, {
+        status: JobStatus.Running,
+        limit: 5,
+        created: 5,
+        cursor: running.nextCursor!,
+      });
+      assert.deepEqual(
+        rest.jobs.map((j) => j.arrayIndex),
+        [3],
+      );
+      const counts = await store.countChildren(parent.id);
+      assert.deepEqual(counts, { ...emptyCounts(), queued: 3, running: 2 });
+      assert.deepEqual(await store.countChildren(job().id), emptyCounts());
+      await assert.rejects(store.children(parent.id, { limit: 2, created: 5, cursor: 'nonsense' }), {
+        field: 'cursor',
+      });
     });
   });
 }
