@@ -68,12 +68,24 @@ export function registerJobs(program: Command, connect: Connect): void {
         "this job's stdout becomes the job's stdin (implies --after)",
       ).conflicts('stdin'),
     )
+    .addOption(
+      new Option(
+        '--array-size <n>',
+        'make an array of n child jobs (1-10000), each with RUNLATER_ARRAY_INDEX',
+      )
+        .argParser(positiveInt)
+        .conflicts('arraySplit'),
+    )
+    .addOption(
+      new Option('--array-split <how>', 'make an array with one child per line of stdin').choices(['lines']),
+    )
     .option('--wait', 'stream the output until the job ends, and exit with its exit code')
     .addOption(outputOption())
     .addHelpText(
       'after',
       examples(
         'echo hello | runlater jobs run echo --stdin - --wait',
+        'runlater jobs run thumbs --stdin urls.txt --array-split lines --wait   # a child per line',
         'runlater jobs run thumbs --stdin photo.jpg --env SIZE=64 --wait > thumb.jpg',
         'runlater jobs run thumbs --stdin photo.jpg --delay 3600 --idempotency-key upload-42',
         'runlater jobs run echo --wait -o json          # the final job, not the output',
@@ -96,6 +108,8 @@ export function registerJobs(program: Command, connect: Connect): void {
           ...(opts.notify ? { notify: { url: opts.notify } } : {}),
           ...(opts.after ? { after: opts.after } : {}),
           ...(opts.stdinFrom ? { stdinFrom: opts.stdinFrom } : {}),
+          ...(opts.arraySize !== undefined ? { array: { size: opts.arraySize } } : {}),
+          ...(opts.arraySplit ? { array: { split: opts.arraySplit } } : {}),
         },
         opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {},
       );
@@ -136,7 +150,8 @@ export function registerJobs(program: Command, connect: Connect): void {
   jobs
     .command('list')
     .description('List jobs, newest first')
-    .option('--worker <name>', "only this worker's jobs")
+    .addOption(new Option('--worker <name>', "only this worker's jobs").conflicts('parent'))
+    .option('--parent <id>', "an array's children, by index")
     .addOption(new Option('--status <status>', 'only jobs in this status').choices(STATUSES))
     .option('--limit <n>', 'at most this many', positiveInt)
     .option('--cursor <cursor>', 'continue an earlier listing')
@@ -146,12 +161,14 @@ export function registerJobs(program: Command, connect: Connect): void {
       examples(
         'runlater jobs list --status failed',
         'runlater jobs list --worker thumbs --limit 5 -o json',
+        'runlater jobs list --parent 01JZ8… --status failed   # the failed children of an array',
         'runlater jobs list | cut -f1                  # ids: piped output is tab-separated',
       ),
     )
     .action(
       async (opts: {
         worker?: string;
+        parent?: string;
         status?: JobStatus;
         limit?: number;
         cursor?: string;
@@ -269,6 +286,8 @@ interface RunOpts {
   notify?: string;
   after?: string[];
   stdinFrom?: string;
+  arraySize?: number;
+  arraySplit?: 'lines';
   wait?: boolean;
   output: Format;
 }

@@ -117,7 +117,16 @@ export function printJob(job: Job): void {
     ['stdin', `${job.stdinBytes} bytes`],
     ['env', envText(job.env)],
     ...phaseFields(job),
+    ...(job.array ? [['array', arrayText(job.array)] as [string, unknown]] : []),
+    ...(job.parent ? [['parent', `${job.parent} (index ${job.arrayIndex})`] as [string, unknown]] : []),
   ]);
+}
+
+/** `100 children: 97 succeeded, 2 running, 1 failed` (only the states some child is in). */
+function arrayText(array: NonNullable<Job['array']>): string {
+  const counts = Object.entries(array.counts ?? {}).filter(([, n]) => n > 0);
+  const made = array.created < array.size ? ` (${array.created} made)` : '';
+  return `${array.size} children${made}${counts.length ? ': ' : ''}${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`;
 }
 
 export function printWorkers(workers: Worker[]): void {

@@ -19,7 +19,10 @@ export async function finishQueued(
   options: { wait?: boolean | undefined; output: Format },
 ): Promise<void> {
   if (!options.wait) return emit(options.output, job, () => say(options.output, job.id));
-  process.exitCode = await runJob(client, job, { output: options.output });
+  // An array's parent has no output of its own: wait for its children, and show their counts.
+  process.exitCode = job.array
+    ? await waitJob(client, job.id, { output: options.output })
+    : await runJob(client, job, { output: options.output });
 }
 
 /**
