@@ -171,4 +171,15 @@ describe('the web console pages', () => {
     await page.locator(`tr[data-job-id="${jobId}"]`).waitFor();
     await screenshot(page, 'jobs-narrow-dark');
   });
+
+  it("shows an array parent's children by state, and a child's parent", async () => {
+    const parent = (await server.api('POST', '/v1/jobs', { worker: 'hello', array: { size: 2 } })).body.id;
+    await server.waitForFinal(parent);
+    const { page } = await signedIn();
+    await page.goto(`${server.url}/#/jobs/${parent}`);
+    await page.getByText('2: 2 succeeded').waitFor();
+    await page.goto(`${server.url}/#/jobs/${parent}-1`);
+    await page.getByText('(index 1)').waitFor();
+    await page.getByRole('link', { name: parent }).waitFor();
+  });
 });

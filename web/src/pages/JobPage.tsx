@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { api, apiFeatures, ApiError, type Features } from '../api.ts';
 import { Facts, Problem, Status, Table } from '../components.tsx';
 import { age, isFinal, runTime, when } from '../format.ts';
@@ -103,6 +103,17 @@ export function JobPage({ id }: { id: string }) {
               'none'
             ),
           ],
+          ...(j.array ? [['Children', arrayCounts(j.array)] as [string, string]] : []),
+          ...(j.parent
+            ? [
+                [
+                  'Array',
+                  <>
+                    <a href={href(['jobs', j.parent])}>{j.parent}</a> (index {j.arrayIndex})
+                  </>,
+                ] as [string, ReactNode],
+              ]
+            : []),
         ]}
       />
       <h2>Attempts</h2>
@@ -141,4 +152,10 @@ export function JobPage({ id }: { id: string }) {
       <LogView key={`${j.id}:${attempt}`} jobId={j.id} attempt={attempt} />
     </article>
   );
+}
+
+/** An array parent's children: `100: 97 succeeded, 2 running, 1 failed` (states no child is in left out). */
+function arrayCounts(array: NonNullable<Job['array']>): string {
+  const counts = Object.entries(array.counts ?? {}).filter(([, n]) => n > 0);
+  return `${array.size}${counts.length ? ': ' : ''}${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`;
 }
