@@ -92,13 +92,36 @@ describe('arrays on the core: made in chunks by the dispatcher, settled from the
     });
   }
 
-  it('gives child i line i and its index, makes each child once though a chunk is made twice', async () => {
+  it('gives child i line i and its index, and makes each child once though a crash made a chunk twice', async () => {
     h.launcher.launches = [];
     const input = 'l0\nl1\r\nl2\n\nl4';
     const { job } = await jobs.submit({ worker: 'w', stdin: input, array: { split: 'lines' } });
     assert.deepEqual(job.array, { size: 5, split: 'lines', created: 0 });
-    // The first chunk's message comes twice (a redelivery): the children are made once.
-    h.queue.sent.push({ ...h.queue.sent[0]! });
+    // The first step dies after making its children, before recording them on the parent (a
+    // crash): its message, not deleted, comes again and makes the same chunk, each child once.
+    let crashed = false;
+    const crashOnce = new Proxy(h.jobs, {
+      get(target, name) {
+        if (name === 'update')
+          return (...args: Parameters<typeof h.jobs.update>) => {
+            if (!crashed && args[2].array) {
+              crashed = true;
+              return Promise.reject(new Error('crash'));
+            }
+            return target.update(...args);
+          };
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const first = h.queue.sent[0]!.message;
+    await assert.rejects(
+      new Dispatcher({ ...h, jobs: crashOnce, observer: arrayObserver(h.queue) }, { arrayChunk: 4 }).dispatch(
+        first,
+      ),
+      /crash/,
+    );
+    assert.equal(h.queue.sent.filter((s) => s.message.jobId !== job.id).length, 4, 'four children made');
     await drain();
     const parent = await jobs.get(job.id);
     assert.equal(parent.status, 'running');
