@@ -33,16 +33,14 @@ describe('a data dir made by an older runlater dev', () => {
     return join(dir, 'db');
   }
 
-  it('gets the jobs index it lacks, with every item kept', async () => {
+  it('gets the jobs indexes it lacks, with every item kept', async () => {
     const path = await dataDir();
     let dynamo = await startEmbeddedDynamo(path);
     const table = dynamo.tableNames.jobs;
-    // The jobs table as an older version made it: without the byWorkerState index.
+    // The jobs table as older versions made it: without the byWorkerState and byParentState indexes.
     await drop(dynamo.client, table);
-    const old = {
-      ...TABLES.jobs,
-      indexes: TABLES.jobs.indexes.filter((i) => i.name !== JOB_INDEX.byWorkerState),
-    };
+    const added: string[] = [JOB_INDEX.byWorkerState, JOB_INDEX.byParentState];
+    const old = { ...TABLES.jobs, indexes: TABLES.jobs.indexes.filter((i) => !added.includes(i.name)) };
     await ensureTable(dynamo.client, table, old);
     await dynamo.doc.send(
       new PutCommand({ TableName: table, Item: { id: 'old-job', kind: 'job', status: 'succeeded' } }),
@@ -52,7 +50,11 @@ describe('a data dir made by an older runlater dev', () => {
     dynamo = await startEmbeddedDynamo(path);
     try {
       const out = await dynamo.client.send(new DescribeTableCommand({ TableName: table }));
-      assert.ok(out.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === JOB_INDEX.byWorkerState));
+      for (const name of added)
+        assert.ok(
+          out.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === name),
+          name,
+        );
       const kept = await dynamo.doc.send(new GetCommand({ TableName: table, Key: { id: 'old-job' } }));
       assert.equal(kept.Item?.status, 'succeeded');
       assert.equal(existsSync(`${path}-rebuild-${table}.json`), false);
