@@ -105,6 +105,12 @@ export class JobAdmin {
       retry,
       taskId: null,
       rerunOf: original.id,
+      // An array's parent re-runs as a new array (its children made anew); a child keeps its
+      // index and size in its env, but is nobody's child: its array has ended.
+      ...(original.array ? { array: { ...original.array, created: 0 } } : {}),
+      ...(original.arrayIndex !== undefined && original.arraySize !== undefined
+        ? { arrayIndex: original.arrayIndex, arraySize: original.arraySize }
+        : {}),
     };
     await this.machine.create(job);
     try {

@@ -4,6 +4,7 @@ import { arrayObserver } from '../../lambdas/core/ArrayFanOut.ts';
 import { countLines, emptyCounts, parentOutcome, splitLines } from '../../lambdas/core/arrays.ts';
 import { Dispatcher } from '../../lambdas/core/Dispatcher.ts';
 import { ValidationError } from '../../lambdas/core/errors.ts';
+import { JobAdmin } from '../../lambdas/core/JobAdmin.ts';
 import { JobService } from '../../lambdas/core/JobService.ts';
 import { JobStatus } from '../../lambdas/core/jobStatus.ts';
 import { Reconciler } from '../../lambdas/core/Reconciler.ts';
@@ -207,6 +208,34 @@ describe('arrays on the core: made in chunks by the dispatcher, settled from the
     await reconciler.run();
     await drain();
     assert.equal((await jobs.get(job.id)).status, 'succeeded');
+  });
+
+  it('a re-run of a finished parent is a new array; a re-run of a child keeps its index', async () => {
+    const { job } = await jobs.submit({ worker: 'w', stdin: 'x\ny\n', array: { split: 'lines' } });
+    await drain();
+    for (let i = 0; i < 2; i++) await stop(`${job.id}-${i}`, 0);
+    await drain();
+    h.launcher.launches = [];
+    const admin = new JobAdmin({ ...h, observer: arrayObserver(h.queue) });
+    const again = await admin.rerun(job.id, {});
+    assert.deepEqual(again.array, { size: 2, split: 'lines', created: 0 });
+    await drain();
+    assert.deepEqual(
+      h.launcher.launches
+        .map((l) => [
+          l.jobId,
+          Buffer.from((l.stdin as { inlineBase64: string }).inlineBase64, 'base64').toString(),
+        ])
+        .sort(),
+      [
+        [`${again.id}-0`, 'x\n'],
+        [`${again.id}-1`, 'y\n'],
+      ],
+    );
+    const child = await admin.rerun(`${job.id}-1`, {});
+    assert.equal(child.parent, undefined);
+    await drain();
+    assert.equal(h.launcher.launches.at(-1)!.env.RUNLATER_ARRAY_INDEX, '1');
   });
 
   it('an array of 10,000 is one write and one message; each step then makes one chunk', async () => {
