@@ -226,10 +226,12 @@ export function buildRoutes(runtime: Runtime): Route[] {
       path: '/v1/jobs',
       operationId: 'listJobs',
       tag: 'Jobs',
-      summary: 'List jobs, newest first',
+      summary: "List jobs, newest first (an array's children by index with parent=ID)",
       scope: Scope.Jobs,
       query: ListJobsQuery,
       responses: { 200: ok('One page of jobs', JobList) },
+      // An unknown parent.
+      errors: [404],
       handler: async ({ query }) => json(200, await jobs.list(query)),
     }),
     route({
