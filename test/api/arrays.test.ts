@@ -173,5 +173,7 @@ describe('job arrays', () => {
     assert.equal(notParent.body.error.field, 'parent');
     const unknown = await server.api('GET', '/v1/jobs?parent=01kb2x7d3q9m4v8e6r5t0y1z2w');
     assert.equal(unknown.status, 404);
+    // Nothing left running when the server stops.
+    assert.equal((await server.waitForFinal(plain.body.id)).status, 'succeeded');
   });
 });
