@@ -1,58 +1,30 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureTestImages } from '../support/images.ts';
-import { startTestServer, type TestServer } from '../support/testServer.ts';
+import type { TestServer } from '../support/testServer.ts';
 import { waitFor } from '../support/waitFor.ts';
 import { startWebhookReceiver } from '../support/webhookReceiver.ts';
+import { cliAgainstDevServer, runlater as runCli } from './runCli.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Runs `runlater ARGS` as a user would, with its own config home so no saved login leaks in. */
-function runlater(args: string[], env: Record<string, string>, input?: Buffer): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/runlater.mjs', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH!, HOME: env.HOME ?? tmpdir(), ...env },
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (err += String(d)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: err });
-    });
-    child.stdin.end(input ?? Buffer.alloc(0));
-  });
+/** `runlater ARGS`, its stdout as bytes (binary stdin and stdout must pass exactly), its stderr as text. */
+async function runlater(args: string[], env: Record<string, string>, input?: Buffer) {
+  const run = await runCli(args, env, { input });
+  return { ...run, stderr: String(run.stderr) };
 }
 
 describe('the runlater CLI against the dev server', () => {
+  let cli: Awaited<ReturnType<typeof cliAgainstDevServer>>;
   let server: TestServer;
   let home: string;
   let env: Record<string, string>;
   before(async () => {
-    await ensureTestImages();
-    server = await startTestServer();
-    home = await mkdtemp(join(tmpdir(), 'runlater-cli-home-'));
-    env = { HOME: home, RUNLATER_URL: server.url, RUNLATER_TOKEN: server.token };
+    cli = await cliAgainstDevServer();
+    ({ server, home, env } = cli);
   });
-  after(async () => {
-    await server.stop();
-    await rm(home, { recursive: true, force: true });
-  });
+  after(() => cli.close());
 
   it('sets a webhook, shows its deliveries, and rotates the secret', async () => {
     const receiver = await startWebhookReceiver();

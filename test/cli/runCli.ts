@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureTestImages } from '../support/images.ts';
+import { startTestServer, type TestServer } from '../support/testServer.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -32,4 +36,42 @@ export function runlater(
     });
     child.stdin.end(options.input ?? Buffer.alloc(0));
   });
+}
+
+/** A run's output as text (most tests read the CLI's output as strings). */
+export interface TextRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A dev server (test/support/testServer.ts) with a config home of its own, so no saved login
+ * leaks in, and `run` to call the CLI against it; `close` stops both.
+ */
+export async function cliAgainstDevServer(): Promise<{
+  server: TestServer;
+  /** The CLI's config home (a fresh directory, removed by close). */
+  home: string;
+  env: Record<string, string>;
+  run(args: string[], input?: Buffer | string): Promise<TextRun>;
+  close(): Promise<void>;
+}> {
+  await ensureTestImages();
+  const server = await startTestServer();
+  const home = await mkdtemp(join(tmpdir(), 'runlater-cli-home-'));
+  const env = { HOME: home, RUNLATER_URL: server.url, RUNLATER_TOKEN: server.token };
+  return {
+    server,
+    home,
+    env,
+    run: async (args, input) => {
+      const r = await runlater(args, env, { input: Buffer.from(input ?? '') });
+      return { code: r.code, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+    close: async () => {
+      await server.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
 }
