@@ -31,6 +31,7 @@ import { toApiGatewayEvent } from './apiGatewayEvent.ts';
 import { makeDevLog } from './devLog.ts';
 import { DevMetrics } from './devMetrics.ts';
 import { ensureTable, startEmbeddedDynamo } from './embeddedDynamo.ts';
+import { CachingWorkerStore } from './CachingWorkerStore.ts';
 import { instancePool } from './instancePool.ts';
 import { LocalQueue } from './LocalQueue.ts';
 import { LocalRetention } from './LocalRetention.ts';
@@ -153,7 +154,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         await counted.onTransition?.(event);
       },
     },
-    workers: new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers),
+    // This process is the only writer of the table: its workers are read from memory (every job
+    // submission and dispatch reads one).
+    workers: new CachingWorkerStore(new DynamoWorkerStore(dynamo.doc, dynamo.tableNames.workers)),
     slots: new DynamoConcurrencySlots(dynamo.doc, dynamo.tableNames.jobs),
     tokens,
     queue,
