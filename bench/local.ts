@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureTestImages } from '../test/support/images.ts';
 import { FINAL, startDevProcess, waitFinal, type DevProcess } from './devServerProcess.ts';
-import { median, ms, pairedRatio, percentile, x, type Row } from './stats.ts';
+import { DELAYED_JOB, openLoopPosts } from './postLoad.ts';
+import { median, ms, pairedRatio, x, type Row } from './stats.ts';
 
 const CLI = fileURLToPath(new URL('../bin/runlater.mjs', import.meta.url));
 const IMAGE = 'runlater-test/busybox';
@@ -172,32 +173,10 @@ export async function devServerLoadRows(
     const empty = await idleCpu();
 
     // POST latency, open loop: one request every 10 ms for 10 s, whatever the answers take.
-    const latencies: number[] = [];
-    const inflight: Promise<void>[] = [];
-    const start = performance.now();
-    for (let i = 0; i < 1000; i++) {
-      const due = start + i * 10;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(
-        (async () => {
-          const t = performance.now();
-          const r = await dev.api('POST', '/v1/jobs', {
-            worker: 'bench',
-            stdin: STDIN,
-            delaySeconds: 86_400,
-          });
-          if (r.status >= 300) throw new Error(`POST: ${r.status}`);
-          latencies.push(performance.now() - t);
-        })(),
-      );
-    }
-    await Promise.all(inflight);
+    const { p50, p99 } = await openLoopPosts(dev.api, 1000, 10);
 
     // Fill up to `delayedJobs` stored delayed jobs, 20 requests at a time.
-    await inParallel(delayedJobs - 1000, 20, () =>
-      dev.api('POST', '/v1/jobs', { worker: 'bench', stdin: STDIN, delaySeconds: 86_400 }),
-    );
+    await inParallel(delayedJobs - 1000, 20, () => dev.api('POST', '/v1/jobs', DELAYED_JOB));
     const loaded = await idleCpu();
     return [
       {
@@ -209,9 +188,9 @@ export async function devServerLoadRows(
       },
       {
         figure: 'POST /v1/jobs at 100 req/s (1,000 requests)',
-        now: `p50 ${ms(percentile(latencies, 0.5))}, p99 ${ms(percentile(latencies, 0.99))}`,
+        now: `p50 ${ms(p50)}, p99 ${ms(p99)}`,
         baseline: 'target 25 ms',
-        ratio: x(percentile(latencies, 0.99) / 25),
+        ratio: x(p99 / 25),
         target: 'p99 ≤ 25 ms',
       },
     ];
