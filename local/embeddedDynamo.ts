@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableDefinition } from '../lambdas/adapters/dynamodb/tables.ts';
+import { InProcessHttpHandler } from './InProcessHttpHandler.ts';
 import { rebuildTable, resumeRebuild } from './tableMigration.ts';
 
 const require = createRequire(import.meta.url);
@@ -25,7 +26,8 @@ export interface EmbeddedDynamo {
 
 /**
  * dynalite serves the real DynamoDB API from LevelDB files on disk, so the production data layer
- * runs unchanged on one machine. It listens on loopback only, on a free port.
+ * runs unchanged on one machine. It listens on loopback only, on a free port, for other processes
+ * (tests point AWS entrypoints at `endpoint`); the clients made here reach it in-process.
  */
 export async function startEmbeddedDynamo(path: string | undefined): Promise<EmbeddedDynamo> {
   const server = dynalite({
@@ -45,6 +47,8 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
+    // The same requests and answers as over `endpoint`, without a socket: see InProcessHttpHandler.
+    requestHandler: new InProcessHttpHandler(server.listeners('request')[0] as never),
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tableNames = {
