@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   DeleteCommand,
-  PutCommand,
   ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -11,6 +10,7 @@ import type { DispatchMessage } from '../lambdas/core/ports.ts';
 import { isConditionFailed } from '../lambdas/adapters/dynamodb/conditionalWrite.ts';
 import type { MessageVisibility } from '../lambdas/pacing/retryBackoff.ts';
 import { DueIndex } from './DueIndex.ts';
+import { GroupCommit, putItems } from './GroupCommit.ts';
 
 export interface LocalQueueOptions {
   doc: DynamoDBDocumentClient;
@@ -56,6 +56,10 @@ export class LocalQueue<M = DispatchMessage> implements MessageVisibility {
   private readonly messages = new Map<string, StoredMessage>();
   private readonly due = new DueIndex();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Sends that arrive while one is being written go together in the next write (GroupCommit.ts). */
+  private readonly sends = new GroupCommit<StoredMessage>((batch) =>
+    putItems(this.options.doc, this.options.tableName, batch as unknown as Record<string, unknown>[]),
+  );
   private dead = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -80,7 +84,7 @@ export class LocalQueue<M = DispatchMessage> implements MessageVisibility {
       visibleAt: now + Math.max(0, delaySeconds) * 1000,
       receiveCount: 0,
     };
-    await this.options.doc.send(new PutCommand({ TableName: this.options.tableName, Item: m }));
+    await this.sends.add(m);
     this.index(m);
   }
 
