@@ -21,10 +21,25 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export class InProcessHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
+  private closed = false;
 
   constructor(private readonly listener: Listener) {}
 
+  /**
+   * Refuses requests from now on, as a server that stopped listening would: once its database is
+   * closed, dynalite would throw a request's error out of its own callbacks, where nothing catches it.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   handle(request: SdkRequest): Promise<{ response: object }> {
+    if (this.closed)
+      return Promise.reject(
+        Object.assign(new Error('connect ECONNREFUSED: the embedded DynamoDB is closed'), {
+          code: 'ECONNREFUSED',
+        }),
+      );
     return new Promise((resolve, reject) => {
       const req = Object.assign(new EventEmitter(), {
         method: request.method,

@@ -42,13 +42,14 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
+  const inProcess = new InProcessHttpHandler(server.listeners('request')[0] as never);
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
     // The same requests and answers as over `endpoint`, without a socket: see InProcessHttpHandler.
-    requestHandler: new InProcessHttpHandler(server.listeners('request')[0] as never),
+    requestHandler: inProcess,
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const tableNames = {
@@ -58,6 +59,7 @@ export async function startEmbeddedDynamo(path: string | undefined): Promise<Emb
     schedules: 'runlater-schedules',
   };
   const close = async () => {
+    inProcess.close();
     client.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
