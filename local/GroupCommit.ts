@@ -10,27 +10,32 @@ interface Pending<T> {
 }
 
 /**
- * Group commit: items written while an earlier write is under way wait for it, then go together
- * in one write. Each caller's promise settles only when the write that holds its item has
- * settled, so an acknowledged item is on disk as surely as if it had been written alone; a
- * failed write fails every caller whose item it held. A lone item is written at once: waiting
- * for company would only add latency.
+ * Group commit: items are written at once while fewer than `maxWrites` writes are under way;
+ * items that arrive while all of them are, wait for one to end and then go together in one write.
+ * So a steady trickle of items costs what it did without this, and a burst (or the backlog left by
+ * a stall) costs a few writes instead of one per item. Each caller's promise settles only when the
+ * write that holds its item has settled, so an acknowledged item is on disk as surely as if it had
+ * been written alone; a failed write fails every caller whose item it held.
  */
 export class GroupCommit<T> {
   private readonly pending: Pending<T>[] = [];
-  private writing = false;
+  private writes = 0;
 
-  constructor(private readonly write: (items: T[]) => Promise<void>) {}
+  constructor(
+    private readonly write: (items: T[]) => Promise<void>,
+    private readonly maxWrites = 4,
+  ) {}
 
   add(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writes < this.maxWrites) void this.writeNext();
     });
   }
 
-  private async drain(): Promise<void> {
-    this.writing = true;
+  /** Writes what waits, then, while items keep arriving, the next batch, in one writer slot. */
+  private async writeNext(): Promise<void> {
+    this.writes++;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
@@ -42,7 +47,7 @@ export class GroupCommit<T> {
         }
       }
     } finally {
-      this.writing = false;
+      this.writes--;
     }
   }
 }

@@ -26,9 +26,21 @@ const settled = async (p: Promise<unknown>) => {
 };
 
 describe('GroupCommit', () => {
-  it('writes a lone item at once, and items that came meanwhile together in the next write', async () => {
+  it('writes items at once while a writer is free', async () => {
     const { writes, write } = heldWriter();
-    const commit = new GroupCommit(write);
+    const commit = new GroupCommit(write, 2);
+    const both = [commit.add(1), commit.add(2)];
+    assert.deepEqual(
+      writes.map((w) => w.items),
+      [[1], [2]],
+    );
+    for (const w of writes) w.finish();
+    await Promise.all(both);
+  });
+
+  it('items that came while every writer was busy go together in the next write', async () => {
+    const { writes, write } = heldWriter();
+    const commit = new GroupCommit(write, 1);
     const first = commit.add(1);
     const rest = [2, 3, 4].map((n) => commit.add(n));
     assert.deepEqual(
@@ -49,7 +61,7 @@ describe('GroupCommit', () => {
 
   it('a failed write fails the callers it held, and the next items are written anew', async () => {
     const { writes, write } = heldWriter();
-    const commit = new GroupCommit(write);
+    const commit = new GroupCommit(write, 1);
     const first = commit.add(1);
     const second = commit.add(2);
     writes[0]!.finish(new Error('disk full'));
