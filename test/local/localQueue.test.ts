@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embeddedDynamo.ts';
 import { LocalQueue } from '../../local/LocalQueue.ts';
+import { waitFor } from '../support/waitFor.ts';
 
-async function until(what: string, timeoutMs: number, done: () => boolean) {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, timeoutMs: number, done: () => boolean | Promise<boolean>) =>
+  waitFor(what, done, { timeoutMs, intervalMs: 20 });
 
 describe('the local queue has the SQS semantics the dispatcher relies on', () => {
   let dynamo: EmbeddedDynamo;
@@ -177,7 +174,10 @@ describe('the local queue has the SQS semantics the dispatcher relies on', () =>
     await queue.send({ jobId: 'slow', attempt: 1 }, 0);
     for (let i = 0; i < 5; i++) await queue.send({ jobId: `quick-${i}`, attempt: 1 }, 0);
     await until('the quick ones, through the one free slot', 5000, () => done.length === 5);
-    assert.deepEqual(await queue.depth(), { visible: 0, delayedOrInFlight: 1, dead: 0 });
+    // Each is deleted just after its handler returns: only the slow one stays in flight.
+    await until('only the slow one in flight', 5000, async () =>
+      isDeepStrictEqual(await queue.depth(), { visible: 0, delayedOrInFlight: 1, dead: 0 }),
+    );
     releaseSlow();
     await until('the slow one', 5000, () => done.length === 6);
     await queue.stop();
