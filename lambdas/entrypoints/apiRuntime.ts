@@ -1,20 +1,12 @@
 import { DynamoConcurrencySlots } from '../adapters/dynamodb/DynamoConcurrencySlots.ts';
 import { DynamoScheduleStore } from '../adapters/dynamodb/DynamoScheduleStore.ts';
 import { DynamoTokenStore } from '../adapters/dynamodb/DynamoTokenStore.ts';
-import { DynamoWorkerStore } from '../adapters/dynamodb/DynamoWorkerStore.ts';
 import { EcsTaskLauncher } from '../adapters/ecs/EcsTaskLauncher.ts';
 import { EventBridgeScheduleTrigger } from '../adapters/scheduler/EventBridgeScheduleTrigger.ts';
-import { systemClock, type ScheduleTrigger, type TaskLauncher } from '../core/ports.ts';
+import type { ScheduleTrigger, TaskLauncher } from '../core/ports.ts';
 import type { Runtime } from '../handlers/runtime.ts';
 import { lazyPort } from './lazy.ts';
-import {
-  dispatchQueue,
-  documentClient,
-  jobStore,
-  notify,
-  schedulerClient,
-  sqsClient,
-} from './runtimeParts.ts';
+import { documentClient, jobWriterParts, schedulerClient, sqsClient } from './runtimeParts.ts';
 import { envOf, untraced, type RuntimeOptions } from './runtimeEnv.ts';
 import { ecsClient, taskDefinitions } from './ecsParts.ts';
 import { logReader } from './logsParts.ts';
@@ -43,12 +35,10 @@ export function apiRuntime(
     roleArn: get('SCHEDULER_ROLE_ARN'),
   };
   return {
-    jobs: jobStore(get, doc),
-    workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    ...jobWriterParts(get, { doc, sqs, scheduler }),
     slots: new DynamoConcurrencySlots(doc, get('JOBS_TABLE')),
     tokens: new DynamoTokenStore(doc, get('TOKENS_TABLE')),
     schedules: new DynamoScheduleStore(doc, get('SCHEDULES_TABLE')),
-    queue: dispatchQueue(get, sqs, scheduler),
     scheduleTrigger: lazyPort<ScheduleTrigger>(['apply', 'remove'], async () => {
       return new EventBridgeScheduleTrigger(await scheduler(), trigger);
     }),
@@ -58,8 +48,6 @@ export function apiRuntime(
       return new EcsTaskLauncher(await ecs(), stdin, { cluster });
     }),
     logs: logReader(get('JOB_LOG_GROUP'), source, t),
-    clock: systemClock,
     onWorkerChanged: async (worker) => (await definitions()).register(worker),
-    ...notify(get, sqs),
   };
 }

@@ -1,17 +1,8 @@
 import { DynamoConcurrencySlots } from '../adapters/dynamodb/DynamoConcurrencySlots.ts';
-import { DynamoWorkerStore } from '../adapters/dynamodb/DynamoWorkerStore.ts';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EcsTaskLauncher } from '../adapters/ecs/EcsTaskLauncher.ts';
-import { systemClock } from '../core/ports.ts';
 import type { DispatcherRuntime } from '../handlers/dispatcher.ts';
-import {
-  dispatchQueue,
-  documentClient,
-  jobStore,
-  notify,
-  schedulerClient,
-  sqsClient,
-} from './runtimeParts.ts';
+import { documentClient, jobWriterParts, schedulerClient, sqsClient } from './runtimeParts.ts';
 import { envOf, region, untraced, type RuntimeOptions } from './runtimeEnv.ts';
 import { taskDefinitions } from './ecsParts.ts';
 import { logReader } from './logsParts.ts';
@@ -44,15 +35,11 @@ export function dispatcherRuntime(
     beforeLaunch: async (worker) => (await definitions()).ensureCurrent(worker),
   });
   return {
-    jobs: jobStore(get, doc),
-    workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    ...jobWriterParts(get, { doc, sqs, scheduler: schedulerClient(source, t) }),
     slots: new DynamoConcurrencySlots(doc, get('JOBS_TABLE')),
-    queue: dispatchQueue(get, sqs, schedulerClient(source, t)),
     launcher,
     // A pipeline's stdinFrom: the source job's stdout, read back from its log group.
     logs: logReader(get('JOB_LOG_GROUP'), source, t),
     stdin,
-    clock: systemClock,
-    ...notify(get, sqs),
   };
 }

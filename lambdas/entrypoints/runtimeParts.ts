@@ -3,10 +3,11 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobStore } from '../adapters/dynamodb/DynamoJobStore.ts';
+import { DynamoWorkerStore } from '../adapters/dynamodb/DynamoWorkerStore.ts';
 import { SchedulerDelayedQueue } from '../adapters/scheduler/SchedulerDelayedQueue.ts';
 import { SqsDeliveryQueue } from '../adapters/sqs/SqsDeliveryQueue.ts';
 import { SqsDispatchQueue } from '../adapters/sqs/SqsDispatchQueue.ts';
-import type { DeliveryQueue, DispatchQueue } from '../core/ports.ts';
+import { systemClock, type Clock, type DeliveryQueue, type DispatchQueue } from '../core/ports.ts';
 import { lazy, lazyPort } from './lazy.ts';
 import { region, type Trace } from './runtimeEnv.ts';
 
@@ -77,5 +78,35 @@ export function notify(
       ['send'],
       async () => new SqsDeliveryQueue(await sqs(), deliveryUrl),
     ),
+  };
+}
+
+/**
+ * What every function that changes jobs (api, dispatcher, status, reconciler, schedule-fire) is
+ * built on: the jobs, the workers, the dispatch queue, the clock and the delivery queue, on the
+ * function's DynamoDB and lazily made SQS and Scheduler clients. (Concurrency slots are added by
+ * the functions that end attempts: schedule-fire's bundle stays without them.)
+ */
+export function jobWriterParts(
+  get: (name: Store | Queue | 'WORKERS_TABLE' | 'DELIVERY_QUEUE_URL') => string,
+  clients: {
+    doc: DynamoDBDocumentClient;
+    sqs: () => Promise<SQSClient>;
+    scheduler: () => Promise<SchedulerClient>;
+  },
+): {
+  jobs: DynamoJobStore;
+  workers: DynamoWorkerStore;
+  queue: DispatchQueue;
+  clock: Clock;
+  deliveryQueue: DeliveryQueue;
+} {
+  const { doc, sqs, scheduler } = clients;
+  return {
+    jobs: jobStore(get, doc),
+    workers: new DynamoWorkerStore(doc, get('WORKERS_TABLE')),
+    queue: dispatchQueue(get, sqs, scheduler),
+    clock: systemClock,
+    ...notify(get, sqs),
   };
 }
