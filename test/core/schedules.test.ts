@@ -28,12 +28,85 @@ describe('schedule expressions (EventBridge Scheduler syntax)', () => {
     assert.equal(next.toISOString(), '2026-11-23T08:30:00.000Z');
   });
 
+  /** The next `n` fire times after `from`, as UTC ISO strings. */
+  const firings = (text: string, timeZone: string, from: string, n: number) => {
+    const expr = parseScheduleExpression(text);
+    assert.ok(typeof expr !== 'string', String(expr));
+    const times: string[] = [];
+    for (let after = new Date(from); times.length < n; times.push(after.toISOString()))
+      after = nextFireTime(expr, timeZone, after, new Date(0));
+    return times;
+  };
+
+  it('reads EventBridge forms: a step from a value, names, the last and the nth weekday', () => {
+    assert.deepEqual(firings('cron(0/20 9 * * ? *)', 'UTC', '2026-11-22T09:30:00Z', 3), [
+      '2026-11-22T09:40:00.000Z',
+      '2026-11-23T09:00:00.000Z',
+      '2026-11-23T09:20:00.000Z',
+    ]);
+    // Monday 23 November 2026; the last Friday of the month is the 27th.
+    assert.deepEqual(firings('cron(0 12 ? * 6L *)', 'UTC', '2026-11-22T00:00:00Z', 2), [
+      '2026-11-27T12:00:00.000Z',
+      '2026-12-25T12:00:00.000Z',
+    ]);
+    assert.deepEqual(firings('cron(0 12 ? jan,feb 2#1 *)', 'UTC', '2026-11-22T00:00:00Z', 2), [
+      '2027-01-04T12:00:00.000Z',
+      '2027-02-01T12:00:00.000Z',
+    ]);
+    assert.deepEqual(firings('cron(0 0 L * ? *)', 'UTC', '2027-01-31T00:00:00Z', 2), [
+      '2027-02-28T00:00:00.000Z',
+      '2027-03-31T00:00:00.000Z',
+    ]);
+  });
+
+  it('steps through day-of-week 1-7 (SUN-SAT) without wrapping to Sunday', () => {
+    // MON/2 is Monday, Wednesday, Friday: 2, 4, 6 in EventBridge's numbering, and no 8.
+    assert.deepEqual(firings('cron(0 12 ? * MON/2 *)', 'UTC', '2026-11-22T00:00:00Z', 4), [
+      '2026-11-23T12:00:00.000Z',
+      '2026-11-25T12:00:00.000Z',
+      '2026-11-27T12:00:00.000Z',
+      '2026-11-30T12:00:00.000Z',
+    ]);
+  });
+
+  describe('across daylight saving changes, as EventBridge Scheduler', () => {
+    it('skips a time the clock jumps over', () => {
+      // Berlin, 29 March 2026: 02:00 becomes 03:00, so there is no 02:30 that day.
+      assert.deepEqual(firings('cron(30 2 * * ? *)', 'Europe/Berlin', '2026-03-28T12:00:00Z', 2), [
+        '2026-03-30T00:30:00.000Z',
+        '2026-03-31T00:30:00.000Z',
+      ]);
+    });
+
+    it('fires a time the clock shows twice once, the first time', () => {
+      // Berlin, 25 October 2026: 03:00 becomes 02:00, so 02:00-02:59 comes twice.
+      assert.deepEqual(firings('cron(30 2 * * ? *)', 'Europe/Berlin', '2026-10-24T12:00:00Z', 2), [
+        '2026-10-25T00:30:00.000Z',
+        '2026-10-26T01:30:00.000Z',
+      ]);
+      assert.deepEqual(firings('cron(0/30 * * * ? *)', 'Europe/Berlin', '2026-10-25T00:10:00Z', 3), [
+        '2026-10-25T00:30:00.000Z', // 02:30 summer time
+        '2026-10-25T02:00:00.000Z', // 03:00 winter time: 02:00 and 02:30 again are passed over
+        '2026-10-25T02:30:00.000Z',
+      ]);
+    });
+  });
+
   for (const [bad, why] of [
     ['rate(0 minutes)', /at least 1/],
     ['rate(1 minutes)', /rate\(1 minute\)/],
     ['cron(* * * * * *)', /"\?"/],
     ['cron(0 12 * *)', /six fields/],
     ['every day', /must be rate/],
+    ['cron(0 0 30 2 ? *)', /never fires/],
+    ['cron(0 0 31 4,6,9,11 ? *)', /never fires/],
+    ['cron(5-2 * * * ? *)', /minutes "5-2": the range 5-2 runs backwards/],
+    ['cron(0,*/15 * * * ? *)', /minutes "0,\*\/15": 0 is in the field twice/],
+    ['cron(0 0 ? * 0 *)', /day-of-week "0": 0 is outside 1-7/],
+    ['cron(0 0 ? * L *)', /"L" needs a day before it/],
+    ['cron(0 0 ? * 2#1,4 *)', /"2#1" must be the field's only item/],
+    ['cron(0 0 15W * ? *)', /day-of-month "15W"/],
+    ['cron(0 0 ? * MON 2027)', /year field/],
   ] as const) {
     it(`rejects ${bad}`, () => assert.match(String(parseScheduleExpression(bad)), why));
   }
