@@ -34,6 +34,8 @@ import { consoleBundlingHooks, routeConsole } from './webConsole.ts';
 import { RunLaterNotifications } from './RunLaterNotifications.ts';
 import { grantLeastPrivilege } from './grants.ts';
 import { redocScriptPath } from '../lambdas/handlers/docsPage.ts';
+import { OPENAPI_FILE } from '../lambdas/entrypoints/bundledOpenApi.ts';
+import { openApiAssetFile } from './openApiAsset.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -43,6 +45,8 @@ const apiBundlingHooks = {
     ...consoleBundlingHooks.afterBundling(input, output),
     // GET /docs serves Redoc's script from beside the handler (lambdas/handlers/docsPage.ts).
     `cp "${redocScriptPath()}" "${output}/"`,
+    // GET /openapi.json serves the document generated now from the routes' schemas (lib/openApiAsset.ts).
+    `cp "${openApiAssetFile()}" "${output}/${OPENAPI_FILE}"`,
   ],
 };
 

@@ -19,6 +19,7 @@ import { LIMITS } from '../lambdas/core/limits.ts';
 import { systemClock } from '../lambdas/core/ports.ts';
 import { hashToken, newToken, Scope } from '../lambdas/core/tokens.ts';
 import { makeApiHandler } from '../lambdas/handlers/api.ts';
+import { openApiDocument } from '../lambdas/handlers/openapi.ts';
 import { makeDispatcherHandler } from '../lambdas/handlers/dispatcher.ts';
 import { withRetryBackoff } from '../lambdas/pacing/retryBackoff.ts';
 import { makeReconcilerHandler } from '../lambdas/handlers/reconciler.ts';
@@ -169,6 +170,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     deliveryQueue,
     secrets,
     watcher,
+    openApiDocument: async (routes) => openApiDocument(routes),
   };
   handlers.taskStatus = makeTaskUpdateHandler(runtime);
   // Launches run as a sliding window over the queue; a record that fails comes back after a short,

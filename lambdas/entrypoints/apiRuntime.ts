@@ -11,6 +11,7 @@ import { envOf, untraced, type RuntimeOptions } from './runtimeEnv.ts';
 import { ecsClient, taskDefinitions } from './ecsParts.ts';
 import { logReader } from './logsParts.ts';
 import { s3StdinStore } from './s3Parts.ts';
+import { bundledOpenApiDocument } from './bundledOpenApi.ts';
 
 /**
  * The HTTP API: every part, since it manages workers, jobs, tokens and schedules. Only DynamoDB
@@ -49,5 +50,6 @@ export function apiRuntime(
     }),
     logs: logReader(get('JOB_LOG_GROUP'), source, t),
     onWorkerChanged: async (worker) => (await definitions()).register(worker),
+    openApiDocument: bundledOpenApiDocument,
   };
 }

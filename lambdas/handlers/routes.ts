@@ -38,7 +38,6 @@ import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { SecretStore } from '../core/ports.ts';
 import { json, noContent } from './http/responses.ts';
 import { route, type Route } from './http/route.ts';
-import { openApiDocument } from './openapi.ts';
 import type { Runtime } from './runtime.ts';
 
 export type { Route } from './http/route.ts';
@@ -100,7 +99,11 @@ export function buildRoutes(runtime: Runtime): Route[] {
       tag: 'Service',
       summary: 'This document',
       responses: { 200: { description: 'The OpenAPI 3.1 document of this API' } },
-      handler: async () => json(200, openApiDocument(routes)),
+      handler: async () => {
+        // Every API runtime has one (runtime.ts): its absence is a wiring mistake, not bad input.
+        if (!runtime.openApiDocument) throw new Error('this runtime has no OpenAPI document');
+        return json(200, await runtime.openApiDocument(routes));
+      },
     }),
     route({
       method: 'POST',

@@ -17,6 +17,7 @@ import type {
 } from '../core/ports.ts';
 import type { TokenStore } from '../core/tokens.ts';
 import type { WorkerHook } from '../core/WorkerService.ts';
+import type { Route } from './http/route.ts';
 
 /**
  * The adapters a handler runs on. AWS entry points build one from their environment
@@ -58,4 +59,10 @@ export interface Runtime {
   watcher?: JobWatcher;
   /** Sends webhooks: only the delivery function has one. */
   webhookSender?: WebhookSender;
+  /**
+   * The OpenAPI document `GET /openapi.json` serves, of the route table it is given. `runlater dev`
+   * generates it from the routes' zod schemas (openapi.ts); the API function reads the copy generated
+   * the same way when it was bundled (lib/openApiAsset.ts), so zod-openapi is not in its bundle.
+   */
+  openApiDocument?: (routes: Route[]) => Promise<Record<string, unknown>>;
 }
