@@ -29,7 +29,7 @@ export async function prepareShimDirectory(
   source: StdinSource,
   options: { busyboxPath?: string; shimScript?: string; outputFifos?: boolean } = {},
 ): Promise<void> {
-  const busybox = options.busyboxPath ?? process.env.RUNLATER_BUSYBOX ?? DEFAULT_BUSYBOX;
+  const busybox = busyboxPath(options.busyboxPath);
   await assertStaticBinary(busybox);
   await mkdir(dir, { recursive: true });
   // The job may run as any user (the image's USER): everything here must be readable by all.
@@ -39,6 +39,11 @@ export async function prepareShimDirectory(
   await replaceFile(join(dir, 'stdin'), 0o444, (tmp) => writeStdin(tmp, source));
   // Made here because the job's container sees /runlater read-only; a FIFO stays writable all the same.
   if (options.outputFifos) await makeFifos(busybox, [join(dir, 'stdout'), join(dir, 'stderr')]);
+}
+
+/** The static busybox to copy: the one given, else RUNLATER_BUSYBOX, else Debian's. */
+export function busyboxPath(given?: string): string {
+  return given ?? process.env.RUNLATER_BUSYBOX ?? DEFAULT_BUSYBOX;
 }
 
 /** Node has no mkfifo: the static busybox we copy anyway has one. FIFOs already there are kept. */

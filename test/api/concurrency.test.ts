@@ -40,6 +40,8 @@ describe('a worker with maxConcurrency, with real containers', () => {
       '--filter',
       `label=runlater.dataDir=${server.dataDir}`,
       '--filter',
+      'label=runlater.task', // not the network sandboxes jobs join
+      '--filter',
       'status=created',
       '--filter',
       'status=running',

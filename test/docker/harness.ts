@@ -92,7 +92,13 @@ export async function launcherHarness() {
 
   /** This data directory's containers, by the label the runner gives them. */
   async function containers(extraLabel?: string): Promise<string[]> {
-    const filters = ['--filter', `label=runlater.dataDir=${resolve(dataDir)}`];
+    // Job containers only: the network sandboxes they join carry the data directory's label too.
+    const filters = [
+      '--filter',
+      `label=runlater.dataDir=${resolve(dataDir)}`,
+      '--filter',
+      'label=runlater.task',
+    ];
     if (extraLabel) filters.push('--filter', `label=${extraLabel}`);
     const { stdout } = await run('docker', ['ps', '-aq', ...filters]);
     return stdout.split('\n').filter(Boolean);

@@ -13,6 +13,12 @@ async function inspect(what: 'container' | 'network', id: string): Promise<any> 
   return JSON.parse(stdout)[0];
 }
 
+/** The container a job's network is set up in: its own, or the network sandbox it joined. */
+async function networkHolder(container: any): Promise<any> {
+  const mode: string = container.HostConfig.NetworkMode;
+  return mode.startsWith('container:') ? inspect('container', mode.slice('container:'.length)) : container;
+}
+
 /** Issue 9, defects 6 and 7 on one machine: jobs kept apart as Fargate keeps tasks, and OOM said. */
 describe('job isolation in local mode', () => {
   let server: TestServer;
@@ -78,7 +84,7 @@ describe('job isolation in local mode', () => {
     assert.equal(few.HostConfig.PidsLimit, 64, "the worker's");
     for (const c of [plain, few]) {
       assert.ok(c.HostConfig.SecurityOpt.includes('no-new-privileges'), String(c.HostConfig.SecurityOpt));
-      const network = await inspect('network', c.HostConfig.NetworkMode);
+      const network = await inspect('network', (await networkHolder(c)).HostConfig.NetworkMode);
       assert.equal(network.Name, 'runlater-jobs');
       assert.equal(network.Options['com.docker.network.bridge.enable_icc'], 'false');
     }
@@ -94,7 +100,7 @@ describe('job isolation in local mode', () => {
 
   it("lets no job reach another's listener", async () => {
     const listener = await submit({ worker: 'listen' });
-    const listening = await inspect('container', await running(listener));
+    const listening = await networkHolder(await inspect('container', await running(listener)));
     const target = Object.values<any>(listening.NetworkSettings.Networks)[0].IPAddress;
     assert.ok(target, 'the listener has an address');
     const job = await server.waitForFinal(await submit({ worker: 'connect', env: { TARGET: target } }));

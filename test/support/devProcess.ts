@@ -118,6 +118,8 @@ export class DevProcess {
       '--filter',
       `label=runlater.dataDir=${this.dataDir}`,
       '--filter',
+      'label=runlater.task', // not the network sandboxes jobs join
+      '--filter',
       'status=created',
       '--filter',
       'status=running',

@@ -41,6 +41,8 @@ export interface DockerTaskLauncherOptions {
   busyboxPath?: string;
   /** Secrets and registry credentials for jobs' containers. */
   credentials?: ContainerCredentials;
+  /** Start jobs in network sandboxes made ahead (default true; NetworkSandboxes.ts). */
+  networkSandboxes?: boolean;
   /** Seconds between SIGTERM and SIGKILL when a task is stopped (default 10). */
   stopGraceSeconds?: number;
 }
@@ -78,6 +80,7 @@ export class DockerTaskLauncher implements TaskLauncher {
       stdinStore: options.stdinStore,
       ...(options.busyboxPath ? { busyboxPath: options.busyboxPath } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.networkSandboxes === false ? { networkSandboxes: false } : {}),
     });
   }
 
@@ -93,27 +96,67 @@ export class DockerTaskLauncher implements TaskLauncher {
     return unavailableAsRetry(async () => {
       // Its container goes once its end is reported: the same token still gets the same, ended task.
       if (await this.files.readEnded(taskId)) return { taskId };
-      try {
-        await this.factory.create(taskId, spec, this.files.taskDir(taskId));
-      } catch (err) {
-        // The container exists: an earlier delivery of this attempt (or one racing this) made it.
-        // Asking Docker first instead would cost every launch a request that is nearly always a 404.
-        if (statusOf(err) === 409) {
-          const existing = await this.inspect(taskId);
-          if (existing?.State.Status === 'created') await this.start(taskId);
-          return { taskId };
-        }
-        if (!(err instanceof StartFailure)) throw err;
-        // A pull that failed may pass (a registry down); a refused container config will not.
-        const cause = err.message.startsWith(PULL_FAILURE)
-          ? pullFailureCause(err.message)
-          : TaskStopCause.StartFailed;
-        await this.failedToStart(taskId, spec, err.message, cause);
-        return { taskId };
+      const made = await this.create(taskId, spec);
+      if (made === 'settled') return { taskId };
+      if (made.sandboxId) {
+        if (await this.startInSandbox(taskId, made.sandboxId)) return { taskId };
+        // Its sandbox had stopped (with its engine, say): the job joins the network itself.
+        if ((await this.create(taskId, spec, { sandbox: false })) === 'settled') return { taskId };
       }
       await this.start(taskId);
       return { taskId };
     });
+  }
+
+  /** Creates the attempt's container; 'settled' when there is nothing left to start. */
+  private async create(
+    taskId: string,
+    spec: TaskSpec,
+    options?: { sandbox: boolean },
+  ): Promise<{ sandboxId?: string } | 'settled'> {
+    try {
+      return await this.factory.create(taskId, spec, this.files.taskDir(taskId), options);
+    } catch (err) {
+      // The container exists: an earlier delivery of this attempt (or one racing this) made it.
+      // Asking Docker first instead would cost every launch a request that is nearly always a 404.
+      if (statusOf(err) === 409) {
+        const existing = await this.inspect(taskId);
+        if (existing?.State.Status === 'created') await this.start(taskId);
+        return 'settled';
+      }
+      if (!(err instanceof StartFailure)) throw err;
+      // A pull that failed may pass (a registry down); a refused container config will not.
+      const cause = err.message.startsWith(PULL_FAILURE)
+        ? pullFailureCause(err.message)
+        : TaskStopCause.StartFailed;
+      await this.failedToStart(taskId, spec, err.message, cause);
+      return 'settled';
+    }
+  }
+
+  /** start(), for a container in a network sandbox: false (and the container gone) if it would not start. */
+  private async startInSandbox(taskId: string, sandboxId: string): Promise<boolean> {
+    if ((await this.files.readStopReason(taskId)) !== undefined) {
+      void this.finish(taskId);
+      return true;
+    }
+    try {
+      await this.docker.getContainer(taskId).start();
+    } catch (err) {
+      if (isUnreachable(err)) throw err;
+      if (statusOf(err) !== 304) {
+        this.factory.sandboxes?.discard(sandboxId);
+        await this.docker
+          .getContainer(taskId)
+          .remove({ force: true })
+          .catch((e: unknown) => {
+            if (statusOf(e) !== 404) throw e;
+          });
+        return false;
+      }
+    }
+    this.watch(taskId);
+    return true;
   }
 
   stop(taskId: string, reason: string): Promise<void> {
@@ -152,6 +195,11 @@ export class DockerTaskLauncher implements TaskLauncher {
         all: true,
         filters: { label: [LABEL.task, `${LABEL.owner}=${this.owner}`] },
       });
+      const inSandboxes = containers
+        .filter((c) => c.State === 'created' || c.State === 'running')
+        .map((c) => c.Labels[LABEL.inSandbox])
+        .filter((id): id is string => id !== undefined);
+      await this.factory.sandboxes?.adopt(new Set(inSandboxes));
       for (const c of containers) {
         const taskId = c.Labels[LABEL.task];
         if (!taskId) continue;
@@ -166,7 +214,11 @@ export class DockerTaskLauncher implements TaskLauncher {
   async close(): Promise<void> {
     this.closing.abort();
     this.timers.close();
-    await Promise.allSettled([...this.finishing.values(), this.collector.close()]);
+    await Promise.allSettled([
+      ...this.finishing.values(),
+      this.collector.close(),
+      this.factory.sandboxes?.close(),
+    ]);
   }
 
   private get closed(): boolean {
@@ -304,6 +356,9 @@ export class DockerTaskLauncher implements TaskLauncher {
   private async settle(taskId: string, exited?: Docker.ContainerInspectInfo): Promise<void> {
     const info = exited ?? (await this.inspect(taskId));
     if (!info || this.closed) return;
+    // Its processes are gone: the network sandbox it joined may serve the next job already.
+    const sandboxId = info.Config.Labels[LABEL.inSandbox];
+    if (sandboxId && !info.State.Running) this.factory.sandboxes?.give(sandboxId, taskId);
     const container = this.docker.getContainer(taskId);
     await this.collector.drain(taskId, Date.parse(info.State.FinishedAt));
     const state = {

@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
 import type { StdinStore, TaskSpec } from '../../core/ports.ts';
 import type { Worker } from '../../core/schemas.ts';
-import { prepareShimDirectory, type StdinSource } from '../../shim/prepare.ts';
+import { busyboxPath, prepareShimDirectory, type StdinSource } from '../../shim/prepare.ts';
 import { containerOptions } from './containerConfig.ts';
 import { dockerMessage, isUnreachable, statusOf } from './docker.ts';
 import { ensureJobNetwork } from './jobNetwork.ts';
+import { NetworkSandboxes, writeJobNetworkFiles } from './NetworkSandboxes.ts';
 
 /**
  * A launch that reached Docker and failed there (no such image, refused config). Not thrown out of
@@ -24,11 +25,13 @@ export interface ContainerCredentials {
 
 /**
  * Makes the container of one attempt: pulls the image if it is not here, fills the shim directory
- * (busybox, shim.sh, the job's stdin), and creates the container (not started).
+ * (busybox, shim.sh, the job's stdin), and creates the container (not started), in a network
+ * sandbox made ahead when one is free.
  */
 export class TaskContainerFactory {
   private hostCpus?: Promise<number>;
   private network?: Promise<string>;
+  readonly sandboxes?: NetworkSandboxes;
 
   constructor(
     private readonly docker: Docker,
@@ -37,11 +40,29 @@ export class TaskContainerFactory {
       stdinStore: StdinStore;
       busyboxPath?: string;
       credentials?: ContainerCredentials;
+      /** Join network sandboxes made ahead (default true; NetworkSandboxes.ts). */
+      networkSandboxes?: boolean;
     },
-  ) {}
+  ) {
+    if (options.networkSandboxes !== false)
+      this.sandboxes = new NetworkSandboxes(docker, {
+        owner: options.owner,
+        dir: options.owner,
+        busyboxPath: busyboxPath(options.busyboxPath),
+        network: () => this.jobNetwork(),
+      });
+  }
 
-  /** Throws StartFailure for what the job's task is to be failed for; anything else as it comes. */
-  async create(taskId: string, spec: TaskSpec, shimDir: string): Promise<void> {
+  /**
+   * Throws StartFailure for what the job's task is to be failed for; anything else as it comes.
+   * Returns the network sandbox the container joined, if any: it is the caller's to give back.
+   */
+  async create(
+    taskId: string,
+    spec: TaskSpec,
+    shimDir: string,
+    { sandbox: useSandbox = true } = {},
+  ): Promise<{ sandboxId?: string }> {
     const image = await this.image(spec.worker);
     const argv = spec.worker.command ?? [...asList(image.Config.Entrypoint), ...asList(image.Config.Cmd)];
     const { busyboxPath } = this.options;
@@ -50,19 +71,36 @@ export class TaskContainerFactory {
     const networkId = await this.jobNetwork();
     // A secret not set fails the task like a refused config (waiting will not set it).
     const secretEnv = await this.credentials((c) => c.secretEnv(spec.worker), 'CannotCreateContainerError');
+    const options = (sandboxId?: string) =>
+      containerOptions({
+        taskId,
+        spec,
+        argv,
+        shimDir,
+        owner: this.options.owner,
+        hostCpus,
+        networkId,
+        ...(sandboxId ? { sandboxId } : {}),
+        secretEnv,
+      });
+    const sandbox = useSandbox ? this.sandboxes?.take(spec.worker.image, taskId) : undefined;
+    if (sandbox) {
+      try {
+        await writeJobNetworkFiles(shimDir, sandbox.files);
+        await this.docker.createContainer(options(sandbox.id));
+        return { sandboxId: sandbox.id };
+      } catch (err) {
+        if (isUnreachable(err) || statusOf(err) === 409) {
+          this.sandboxes!.give(sandbox.id, taskId);
+          throw err;
+        }
+        // Gone (removed, or stopped with its engine): this job joins the network itself.
+        this.sandboxes!.discard(sandbox.id);
+      }
+    }
     try {
-      await this.docker.createContainer(
-        containerOptions({
-          taskId,
-          spec,
-          argv,
-          shimDir,
-          owner: this.options.owner,
-          hostCpus,
-          networkId,
-          secretEnv,
-        }),
-      );
+      await this.docker.createContainer(options());
+      return {};
     } catch (err) {
       if (isUnreachable(err) || statusOf(err) === 409) throw err;
       if (statusOf(err) === 404 && /network/i.test(dockerMessage(err))) {

@@ -10,7 +10,14 @@ export const LABEL = {
   timeout: 'runlater.timeout',
   /** Which runner owns the container: two dev servers (or test suites) on one engine leave each other's alone. */
   owner: 'runlater.dataDir',
+  /** On a network sandbox (NetworkSandboxes.ts): the image whose jobs it serves. */
+  sandbox: 'runlater.sandbox',
+  /** On a job's container: the sandbox whose network it joined, if any. */
+  inSandbox: 'runlater.inSandbox',
 } as const;
+
+/** The files Docker shares from a network sandbox: each job gets its own copies (NetworkSandboxes.ts). */
+export const SANDBOX_FILES = ['hosts', 'resolv.conf', 'hostname'] as const;
 
 /** The shim in front of the program, as in the Fargate task definition. */
 export const SHIM_ENTRYPOINT = ['/runlater/busybox', 'sh', '/runlater/shim.sh'];
@@ -27,7 +34,8 @@ export function taskIdFor(clientToken: string): string {
  * (json-file mangles bytes that are not UTF-8).
  *
  * Isolated as a Fargate task is: a process limit, no gaining privileges (setuid binaries), and
- * the jobs' network, where no job reaches another (jobNetwork.ts).
+ * the jobs' network, where no job reaches another (jobNetwork.ts), joined directly or through a
+ * network sandbox made ahead of it (NetworkSandboxes.ts).
  */
 export function containerOptions(input: {
   taskId: string;
@@ -37,10 +45,12 @@ export function containerOptions(input: {
   owner: string;
   hostCpus: number;
   networkId: string;
+  /** A sandbox's network to join instead of `networkId` (its files are in `shimDir`/etc). */
+  sandboxId?: string;
   /** The worker's secrets' values: in this container's env, and nowhere else. */
   secretEnv?: Record<string, string>;
 }): Docker.ContainerCreateOptions {
-  const { taskId, spec, argv, shimDir, owner, hostCpus, networkId } = input;
+  const { taskId, spec, argv, shimDir, owner, hostCpus, networkId, sandboxId } = input;
   const env = { ...containerEnvironment(spec), ...input.secretEnv };
   const memory = spec.worker.memory * 1024 * 1024;
   // Docker refuses more CPUs than the host has; Fargate sizes do not fit every laptop.
@@ -56,9 +66,14 @@ export function containerOptions(input: {
       [LABEL.attempt]: String(spec.attempt),
       [LABEL.timeout]: String(spec.timeoutSeconds),
       [LABEL.owner]: owner,
+      ...(sandboxId ? { [LABEL.inSandbox]: sandboxId } : {}),
     },
     HostConfig: {
-      Binds: [`${shimDir}:/runlater:ro`],
+      Binds: [
+        `${shimDir}:/runlater:ro`,
+        // Its own copies of what Docker would share from the sandbox (see NetworkSandboxes.ts).
+        ...(sandboxId ? SANDBOX_FILES.map((f) => `${shimDir}/etc/${f}:/etc/${f}`) : []),
+      ],
       // Never rotated (by default it keeps only the last 100 MB): LogCollector copies it out as it
       // comes, and after a restart takes up from where its files end, however far behind that is.
       // Docker's copy goes with the container.
@@ -68,7 +83,7 @@ export function containerOptions(input: {
       NanoCpus: Math.round(cpus * 1e9),
       PidsLimit: spec.worker.pidsLimit ?? DEFAULT_PIDS_LIMIT,
       SecurityOpt: ['no-new-privileges'],
-      NetworkMode: networkId,
+      NetworkMode: sandboxId ? `container:${sandboxId}` : networkId,
     },
   };
 }
