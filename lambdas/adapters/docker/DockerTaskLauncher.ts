@@ -41,8 +41,6 @@ export interface DockerTaskLauncherOptions {
   busyboxPath?: string;
   /** Secrets and registry credentials for jobs' containers. */
   credentials?: ContainerCredentials;
-  /** Start jobs in network sandboxes made ahead (default true; NetworkSandboxes.ts). */
-  networkSandboxes?: boolean;
   /** Seconds between SIGTERM and SIGKILL when a task is stopped (default 10). */
   stopGraceSeconds?: number;
 }
@@ -80,7 +78,6 @@ export class DockerTaskLauncher implements TaskLauncher {
       stdinStore: options.stdinStore,
       ...(options.busyboxPath ? { busyboxPath: options.busyboxPath } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
-      ...(options.networkSandboxes === false ? { networkSandboxes: false } : {}),
     });
   }
 
@@ -145,7 +142,7 @@ export class DockerTaskLauncher implements TaskLauncher {
     } catch (err) {
       if (isUnreachable(err)) throw err;
       if (statusOf(err) !== 304) {
-        this.factory.sandboxes?.discard(sandboxId);
+        this.factory.sandboxes.discard(sandboxId);
         await this.docker
           .getContainer(taskId)
           .remove({ force: true })
@@ -199,7 +196,7 @@ export class DockerTaskLauncher implements TaskLauncher {
         .filter((c) => c.State === 'created' || c.State === 'running')
         .map((c) => c.Labels[LABEL.inSandbox])
         .filter((id): id is string => id !== undefined);
-      await this.factory.sandboxes?.adopt(new Set(inSandboxes));
+      await this.factory.sandboxes.adopt(new Set(inSandboxes));
       for (const c of containers) {
         const taskId = c.Labels[LABEL.task];
         if (!taskId) continue;
@@ -217,7 +214,7 @@ export class DockerTaskLauncher implements TaskLauncher {
     await Promise.allSettled([
       ...this.finishing.values(),
       this.collector.close(),
-      this.factory.sandboxes?.close(),
+      this.factory.sandboxes.close(),
     ]);
   }
 
@@ -358,7 +355,7 @@ export class DockerTaskLauncher implements TaskLauncher {
     if (!info || this.closed) return;
     // Its processes are gone: the network sandbox it joined may serve the next job already.
     const sandboxId = info.Config.Labels[LABEL.inSandbox];
-    if (sandboxId && !info.State.Running) this.factory.sandboxes?.give(sandboxId, taskId);
+    if (sandboxId && !info.State.Running) this.factory.sandboxes.give(sandboxId, taskId);
     const container = this.docker.getContainer(taskId);
     await this.collector.drain(taskId, Date.parse(info.State.FinishedAt));
     const state = {

@@ -31,7 +31,7 @@ export interface ContainerCredentials {
 export class TaskContainerFactory {
   private hostCpus?: Promise<number>;
   private network?: Promise<string>;
-  readonly sandboxes?: NetworkSandboxes;
+  readonly sandboxes: NetworkSandboxes;
 
   constructor(
     private readonly docker: Docker,
@@ -40,17 +40,14 @@ export class TaskContainerFactory {
       stdinStore: StdinStore;
       busyboxPath?: string;
       credentials?: ContainerCredentials;
-      /** Join network sandboxes made ahead (default true; NetworkSandboxes.ts). */
-      networkSandboxes?: boolean;
     },
   ) {
-    if (options.networkSandboxes !== false)
-      this.sandboxes = new NetworkSandboxes(docker, {
-        owner: options.owner,
-        dir: options.owner,
-        busyboxPath: busyboxPath(options.busyboxPath),
-        network: () => this.jobNetwork(),
-      });
+    this.sandboxes = new NetworkSandboxes(docker, {
+      owner: options.owner,
+      dir: options.owner,
+      busyboxPath: busyboxPath(options.busyboxPath),
+      network: () => this.jobNetwork(),
+    });
   }
 
   /**
@@ -83,7 +80,7 @@ export class TaskContainerFactory {
         ...(sandboxId ? { sandboxId } : {}),
         secretEnv,
       });
-    const sandbox = useSandbox ? this.sandboxes?.take(spec.worker.image, taskId) : undefined;
+    const sandbox = useSandbox ? this.sandboxes.take(spec.worker.image, taskId) : undefined;
     if (sandbox) {
       try {
         await writeJobNetworkFiles(shimDir, sandbox.files);
@@ -91,11 +88,11 @@ export class TaskContainerFactory {
         return { sandboxId: sandbox.id };
       } catch (err) {
         if (isUnreachable(err) || statusOf(err) === 409) {
-          this.sandboxes!.give(sandbox.id, taskId);
+          this.sandboxes.give(sandbox.id, taskId);
           throw err;
         }
         // Gone (removed, or stopped with its engine): this job joins the network itself.
-        this.sandboxes!.discard(sandbox.id);
+        this.sandboxes.discard(sandbox.id);
       }
     }
     try {
