@@ -52,10 +52,14 @@ describe('the data directory of the dev server', () => {
     for (const dir of ['db', 'logs', 'stdin'])
       assert.ok(entries.some((e) => e.path === join(server.dataDir, dir)));
     assert.ok(entries.some((e) => e.path === join(server.dataDir, 'token')));
-    // A running task's shim directory (tasks/<id>/) is readable by all on purpose: the job's
-    // program may run as any user. The directories above it keep everyone else out.
+    // A running task's shim directory (tasks/<id>/) and the network sandboxes' busybox (sandbox/)
+    // are readable by all on purpose: the job's program, or the sandbox's, may run as any user.
+    // The directories above them keep everyone else out.
     const shim = join(server.dataDir, 'tasks') + '/';
-    const open = entries.filter((e) => !e.path.startsWith(shim) && e.mode !== (e.isDir ? 0o700 : 0o600));
+    const sandbox = join(server.dataDir, 'sandbox');
+    const forAll = (path: string) =>
+      path.startsWith(shim) || path === sandbox || path.startsWith(sandbox + '/');
+    const open = entries.filter((e) => !forAll(e.path) && e.mode !== (e.isDir ? 0o700 : 0o600));
     assert.deepEqual(
       open.map((e) => `${e.path.slice(server.dataDir.length)} ${e.mode.toString(8)}`),
       [],
