@@ -198,6 +198,44 @@ describe('arrays on the core: made in chunks by the dispatcher, settled from the
     assert.equal(done.array?.counts?.cancelled, 4);
   });
 
+  it('a parent cancelled while a chunk of its children is being made runs none of them, and ends cancelled', async () => {
+    h.launcher.launches = [];
+    const { job } = await jobs.submit({ worker: 'w', array: { size: 6 } });
+    // The cancel lands after the chunk's children are made and sent, before the parent records
+    // them: its record of the chunk then conflicts, and those children are not below `created`.
+    let cancelled = false;
+    const cancelMidChunk = new Proxy(h.jobs, {
+      get(target, name) {
+        if (name === 'update')
+          return async (...args: Parameters<typeof h.jobs.update>) => {
+            if (!cancelled && args[2].array) {
+              cancelled = true;
+              await jobs.cancel(job.id);
+            }
+            return target.update(...args);
+          };
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await new Dispatcher(
+      { ...h, jobs: cancelMidChunk, observer: arrayObserver(h.queue) },
+      { arrayChunk: 4 },
+    ).dispatch(h.queue.sent.shift()!.message);
+    assert.ok(cancelled, 'the cancel came mid-chunk');
+    await drain();
+    assert.deepEqual(
+      h.launcher.launches.filter((l) => l.jobId.startsWith(`${job.id}-`)),
+      [],
+      'no child of the cancelled parent started',
+    );
+    const children = await jobs.list({ parent: job.id, limit: 10 });
+    assert.equal(children.jobs.length, 4, 'the chunk made before the cancel');
+    for (const child of children.jobs) assert.equal(child.status, 'cancelled', child.id);
+    const done = await jobs.get(job.id);
+    assert.equal(done.status, 'cancelled');
+  });
+
   it('a settle lost in a crash is made up by the reconciler', async () => {
     const { job } = await jobs.submit({ worker: 'w', array: { size: 1 } });
     await drain();
