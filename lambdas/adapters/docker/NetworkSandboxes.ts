@@ -67,6 +67,8 @@ export class NetworkSandboxes {
   /** Made before a restart and in use then: removed once that job is done. */
   private readonly retired = new Set<string>();
   private readonly warming = new Map<string, number>();
+  /** Sandboxes being made: close() waits for them (each is removed as it comes). */
+  private readonly making = new Set<Promise<void>>();
   private busybox?: Promise<void>;
   private sweeper?: NodeJS.Timeout;
   private closed = false;
@@ -130,7 +132,7 @@ export class NetworkSandboxes {
     this.closed = true;
     clearTimeout(this.sweeper);
     const idle = this.idle.splice(0);
-    await Promise.allSettled(idle.map((s) => this.removeNow(s.sandbox.id)));
+    await Promise.allSettled([...idle.map((s) => this.removeNow(s.sandbox.id)), ...this.making]);
   }
 
   private warm(image: string): void {
@@ -140,7 +142,7 @@ export class NetworkSandboxes {
     for (const n of this.warming.values()) total += n;
     if (this.closed || warming >= (o.warmAtOnce ?? 2) || total >= (o.max ?? 64)) return;
     this.warming.set(image, warming + 1);
-    this.make(image)
+    const making: Promise<void> = this.make(image)
       .then(
         (sandbox) => {
           if (this.closed) return this.removeNow(sandbox.id);
@@ -149,7 +151,11 @@ export class NetworkSandboxes {
         },
         (err: unknown) => console.error(`runner: a network sandbox for ${image}:`, (err as Error).message),
       )
-      .finally(() => this.warming.set(image, (this.warming.get(image) ?? 1) - 1));
+      .finally(() => {
+        this.warming.set(image, (this.warming.get(image) ?? 1) - 1);
+        this.making.delete(making);
+      });
+    this.making.add(making);
   }
 
   /**
