@@ -36,6 +36,7 @@ import { grantLeastPrivilege } from './grants.ts';
 import { redocScriptPath } from '../lambdas/handlers/docsPage.ts';
 import { OPENAPI_FILE } from '../lambdas/entrypoints/bundledOpenApi.ts';
 import { openApiAssetFile } from './openApiAsset.ts';
+import { bundleAliasArgs } from './bundleAliases.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -353,15 +354,8 @@ export class RunLater extends Construct {
           // the sources: without sourcesContent the map is a third of the size, and faster to read.
           sourceMap: true,
           sourcesContent: false,
-          // Lambda gives credentials in the environment: the SDK's whole default chain is not bundled.
-          esbuildArgs: {
-            '--alias:@aws-sdk/credential-provider-node': join(
-              ROOT,
-              'lambdas',
-              'entrypoints',
-              'lambdaCredentials.ts',
-            ),
-          },
+          // The SDK's credential chain and semver: what the bundles take from modules of ours instead.
+          esbuildArgs: bundleAliasArgs(),
           // ESM bundles need require() for the CommonJS dependencies they inline.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
           // The API function also serves the web console's files and the reference page's script.

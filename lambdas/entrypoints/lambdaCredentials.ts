@@ -1,7 +1,7 @@
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 
 /**
- * Stands in for `@aws-sdk/credential-provider-node` in the Lambda bundles (lib/RunLater.ts aliases
+ * Stands in for `@aws-sdk/credential-provider-node` in the Lambda bundles (lib/bundleAliases.ts aliases
  * it here): every client's default credentials. Lambda hands each function its role's credentials
  * in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, the first link of the SDK's own
  * default chain; the rest of that chain (SSO, profiles, web identity, the container and instance

@@ -81,7 +81,7 @@ describe('npx cdk synth', () => {
       assert.deepEqual([...found].sort(), CLIENTS[name]);
     });
 
-  it('carries the API schemas (and their cron library) only where input is validated, and no zod translations', async () => {
+  it('carries the API schemas (and their cron library) only where input is validated, no zod translations, no whole semver', async () => {
     const withSchemas: FunctionName[] = [];
     for (const name of FUNCTION_NAMES) {
       const code = await readFile(bundleOf(name), 'utf8');
@@ -92,6 +92,10 @@ describe('npx cdk synth', () => {
       assert.ok(!code.includes('Invalid DateTime'), `${name} carries luxon`);
       // zod's German messages: `import { z } from 'zod'` would bring every locale in.
       assert.ok(!code.includes('ltige Eingabe'), `${name} carries zod's locales`);
+      // X-Ray's SDK stays (the Tracer), with semver's gte only (lib/bundleAliases.ts): no ranges.
+      assert.ok(code.includes('AWS_XRAY_CONTEXT_MISSING'), `${name} lacks X-Ray's SDK`);
+      assert.ok(code.includes('Invalid Version'), `${name} lacks semver's gte`);
+      assert.ok(!code.includes('Invalid comparator'), `${name} carries all of semver`);
     }
     assert.deepEqual(withSchemas, ['api', 'scheduleFire']);
   });
