@@ -1,42 +1,22 @@
 import { Option, type Command } from 'commander';
-import {
-  backoff,
-  collectEnv,
-  isoTime,
-  positiveInt,
-  retryFrom,
-  wholeNumber,
-  type Connect,
-} from './options.ts';
+import { collectEnv, positiveInt, wholeNumber, type Connect } from './options.ts';
 import { emit, examples, outputOption, say, type Format } from './output.ts';
 import { finishQueued } from './run.ts';
+import { addTimingOptions, backoffOption, timingFrom, type TimingOpts } from './timingOptions.ts';
 
 const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 
 /** `jobs rerun`, `jobs delete`, `jobs purge`: what is done with finished jobs. */
 export function registerJobAdmin(jobs: Command, connect: Connect): void {
-  jobs
+  const rerun = jobs
     .command('rerun')
     .description(
       'Queue a finished job again as a new job: same worker, stdin, env and settings (options override them)',
     )
     .argument('<id>')
-    .option('--env <NAME=VALUE>', "env set over the original job's (repeatable)", collectEnv)
-    .option('--timeout <seconds>', 'job timeout', positiveInt)
-    .addOption(
-      new Option('--delay <seconds>', 'start no sooner than this many seconds from now')
-        .argParser(wholeNumber)
-        .conflicts('at'),
-    )
-    .addOption(
-      new Option('--at <time>', 'start at this ISO 8601 time (up to 7 days ahead)').argParser(isoTime),
-    )
-    .option('--max-attempts <n>', 'attempts, 1-10', positiveInt)
-    .option(
-      '--backoff <policy>',
-      'delay before retries: none, 1m, 10m, 1h, or seconds like 10,60,300',
-      backoff,
-    )
+    .option('--env <NAME=VALUE>', "env set over the original job's (repeatable)", collectEnv);
+  addTimingOptions(rerun)
+    .addOption(backoffOption())
     .option('--wait', 'stream the output until the new job ends, and exit with its exit code')
     .addOption(outputOption())
     .addHelpText(
@@ -49,13 +29,9 @@ export function registerJobAdmin(jobs: Command, connect: Connect): void {
     )
     .action(async (id: string, opts: RerunOpts) => {
       const client = await connect();
-      const retry = retryFrom(opts);
       const job = await client.rerunJob(id, {
         ...(opts.env ? { env: opts.env } : {}),
-        ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
-        ...(opts.delay !== undefined ? { delaySeconds: opts.delay } : {}),
-        ...(opts.at ? { runAt: opts.at } : {}),
-        ...(retry ? { retry } : {}),
+        ...timingFrom(opts),
       });
       await finishQueued(client, job, opts);
     });
@@ -118,13 +94,8 @@ export function registerJobAdmin(jobs: Command, connect: Connect): void {
     });
 }
 
-interface RerunOpts {
+interface RerunOpts extends TimingOpts {
   env?: Record<string, string>;
-  timeout?: number;
-  delay?: number;
-  at?: string;
-  maxAttempts?: number;
-  backoff?: ReturnType<typeof backoff>;
   wait?: boolean;
   output: Format;
 }

@@ -1,20 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { Job, JobStatus, LogLine, LogsPage, LogStream } from '../../client/RunlaterClient.ts';
-import {
-  backoff,
-  collect,
-  collectEnv,
-  integer,
-  isoTime,
-  positiveInt,
-  readStdinArg,
-  retryFrom,
-  wholeNumber,
-  type Connect,
-} from './options.ts';
+import { collect, collectEnv, integer, positiveInt, readStdinArg, type Connect } from './options.ts';
 import { emit, examples, outputOption, printJob, printJobs, say, writeLine, type Format } from './output.ts';
 import { cancelText, finishQueued, waitJob } from './run.ts';
 import { registerJobAdmin } from './jobAdmin.ts';
+import { addTimingOptions, backoffOption, timingFrom, type TimingOpts } from './timingOptions.ts';
 
 const STATUSES: JobStatus[] = [
   'queued',
@@ -29,32 +19,19 @@ const STATUSES: JobStatus[] = [
 export function registerJobs(program: Command, connect: Connect): void {
   const jobs = program.command('jobs').description('Queue jobs and read their status and output');
 
-  jobs
+  const run = jobs
     .command('run')
     .description('Queue a job for a worker; with --wait, stream its output and exit with its exit code')
     .argument('<worker>')
     .option('--stdin <file>', "file to send as the job's stdin, or - for this command's standard input")
-    .option('--env <NAME=VALUE>', "env for this job, over the worker's (repeatable)", collectEnv)
-    .option('--timeout <seconds>', 'job timeout', positiveInt)
-    .addOption(
-      new Option('--delay <seconds>', 'start no sooner than this many seconds from now')
-        .argParser(wholeNumber)
-        .conflicts('at'),
-    )
-    .addOption(
-      new Option('--at <time>', 'start at this ISO 8601 time (up to 7 days ahead)').argParser(isoTime),
-    )
-    .option('--max-attempts <n>', 'attempts, 1-10', positiveInt)
+    .option('--env <NAME=VALUE>', "env for this job, over the worker's (repeatable)", collectEnv);
+  addTimingOptions(run)
     .option(
       '--priority <n>',
       "-1000..1000: when the worker's jobs wait for a concurrency slot, higher starts first",
       integer,
     )
-    .option(
-      '--backoff <policy>',
-      'delay before retries: none, 1m, 10m, 1h, or seconds like 10,60,300',
-      backoff,
-    )
+    .addOption(backoffOption())
     .option('--idempotency-key <key>', 'sending the same key and request again returns the same job')
     .option('--notify <url>', "POST the job, signed with its worker's secret, to this URL when it ends")
     .option(
@@ -94,17 +71,13 @@ export function registerJobs(program: Command, connect: Connect): void {
     .action(async (worker: string, opts: RunOpts) => {
       const client = await connect();
       const stdin = opts.stdin !== undefined ? await readStdinArg(opts.stdin) : undefined;
-      const retry = retryFrom(opts);
       const job = await client.submitJob(
         {
           worker,
           ...(stdin ? { stdinBase64: stdin.toString('base64') } : {}),
           ...(opts.env ? { env: opts.env } : {}),
-          ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
-          ...(opts.delay !== undefined ? { delaySeconds: opts.delay } : {}),
-          ...(opts.at ? { runAt: opts.at } : {}),
+          ...timingFrom(opts),
           ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
-          ...(retry ? { retry } : {}),
           ...(opts.notify ? { notify: { url: opts.notify } } : {}),
           ...(opts.after ? { after: opts.after } : {}),
           ...(opts.stdinFrom ? { stdinFrom: opts.stdinFrom } : {}),
@@ -273,14 +246,9 @@ interface LogsOpts {
   output: Format;
 }
 
-interface RunOpts {
+interface RunOpts extends TimingOpts {
   stdin?: string;
   env?: Record<string, string>;
-  timeout?: number;
-  delay?: number;
-  at?: string;
-  maxAttempts?: number;
-  backoff?: ReturnType<typeof backoff>;
   priority?: number;
   idempotencyKey?: string;
   notify?: string;
