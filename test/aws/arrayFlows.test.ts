@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { RunTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { AwsFlows, mocks } from './support/flowHarness.ts';
+import { startedFlows, mocks } from './support/flowHarness.ts';
 
 const { ecs, s3, sqs } = mocks;
 
@@ -14,13 +14,7 @@ const { ecs, s3, sqs } = mocks;
  * Every call is held against the synthesized IAM policies at the end.
  */
 describe('AWS flows: a job array, from one POST to its parent succeeded', () => {
-  const flows = new AwsFlows();
-  before(async () => {
-    await flows.start();
-    const worker = { name: 'w', image: 'busybox:1.36', command: ['cat'] };
-    assert.equal((await flows.call('POST', '/v1/workers', worker)).status, 201);
-  });
-  after(() => flows.close());
+  const flows = startedFlows();
 
   /** The dispatch messages sent since the last look, as SQS would deliver them. */
   let seen = 0;

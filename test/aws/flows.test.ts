@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import {
@@ -17,7 +17,7 @@ import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CONFIG_TAG } from '../../lambdas/adapters/ecs/EcsTaskDefinitions.ts';
 import { FUNCTION_NAMES } from '../../lambdas/entrypoints/functionEnv.ts';
-import { AwsFlows, ECR_HOST, mocks, recorder } from './support/flowHarness.ts';
+import { startedFlows, ECR_HOST, mocks, recorder } from './support/flowHarness.ts';
 import { ACCOUNT, REGION } from './support/synthesized.ts';
 
 const { ecs, s3, sqs, scheduler, ecr, logs, events } = mocks;
@@ -28,13 +28,7 @@ const { ecs, s3, sqs, scheduler, ecr, logs, events } = mocks;
  * mocked and asserted. The last test holds every call recorded here against the synthesized IAM.
  */
 describe('AWS flows, handler to AWS call, as the synthesized stack wires them', () => {
-  const flows = new AwsFlows();
-  before(async () => {
-    await flows.start();
-    const worker = { name: 'w', image: 'busybox:1.36', command: ['cat'] };
-    assert.equal((await flows.call('POST', '/v1/workers', worker)).status, 201);
-  });
-  after(() => flows.close());
+  const flows = startedFlows();
   beforeEach(() => flows.freshMocks());
 
   it('a 2 MiB stdin goes to S3, and the task gets it through a presigned URL', async () => {

@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { FUNCTION_ENV, FUNCTION_NAMES, type FunctionName } from '../../lambdas/entrypoints/functionEnv.ts';
-import {
-  apiRuntime,
-  dispatcherRuntime,
-  reconcilerRuntime,
-  scheduleFireRuntime,
-  taskStatusRuntime,
-  webhookDeliveryRuntime,
-  jobEventsRuntime,
-} from '../../lambdas/entrypoints/runtimes.ts';
+import { FUNCTION_ENV, FUNCTION_NAMES } from '../../lambdas/entrypoints/functionEnv.ts';
 import { FUNCTION_SETTINGS } from '../../lib/RunLater.ts';
+import { RUNTIME_FACTORIES } from './support/runtimeFactories.ts';
 import { ACCOUNT, REGION, SynthesizedStack } from './support/synthesized.ts';
 import { simulate } from './support/awsCalls.ts';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RunLater } from '../../lib/RunLater.ts';
-
-const FACTORIES: Record<FunctionName, (env: NodeJS.ProcessEnv) => unknown> = {
-  api: apiRuntime,
-  dispatcher: dispatcherRuntime,
-  taskStatus: taskStatusRuntime,
-  reconciler: reconcilerRuntime,
-  scheduleFire: scheduleFireRuntime,
-  webhookDelivery: webhookDeliveryRuntime,
-  jobEvents: jobEventsRuntime,
-};
 
 /** Each function as the template deploys it, one function at a time. */
 describe('each function, as synthesized', () => {
@@ -43,14 +25,14 @@ describe('each function, as synthesized', () => {
         [...FUNCTION_ENV[name], ...Object.keys(FUNCTION_SETTINGS)].sort(),
       );
       // Only the declared variables (and Lambda's region): the factory must find all it reads there.
-      assert.doesNotThrow(() => FACTORIES[name]({ ...env, AWS_REGION: REGION }));
+      assert.doesNotThrow(() => RUNTIME_FACTORIES[name]({ ...env, AWS_REGION: REGION }));
     });
 
     it(`refuses to build ${name}'s runtime when one of its variables is missing, naming it`, () => {
       const env = stack.functionEnv(name);
       for (const v of FUNCTION_ENV[name]) {
         const { [v]: _gone, ...rest } = env;
-        assert.throws(() => FACTORIES[name](rest), new RegExp(v));
+        assert.throws(() => RUNTIME_FACTORIES[name](rest), new RegExp(v));
       }
     });
   }

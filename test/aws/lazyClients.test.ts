@@ -4,27 +4,8 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/entrypoints/functionEnv.ts';
-import {
-  apiRuntime,
-  dispatcherRuntime,
-  jobEventsRuntime,
-  reconcilerRuntime,
-  scheduleFireRuntime,
-  taskStatusRuntime,
-  webhookDeliveryRuntime,
-  type RuntimeOptions,
-} from '../../lambdas/entrypoints/runtimes.ts';
+import { RUNTIME_FACTORIES } from './support/runtimeFactories.ts';
 import { REGION, SynthesizedStack } from './support/synthesized.ts';
-
-const FACTORIES: Record<FunctionName, (env: NodeJS.ProcessEnv, options: RuntimeOptions) => unknown> = {
-  api: apiRuntime,
-  dispatcher: dispatcherRuntime,
-  taskStatus: taskStatusRuntime,
-  reconciler: reconcilerRuntime,
-  scheduleFire: scheduleFireRuntime,
-  webhookDelivery: webhookDeliveryRuntime,
-  jobEvents: jobEventsRuntime,
-};
 
 /** The clients a function makes when its runtime is built, i.e. at cold start: what every invocation uses. */
 const AT_INIT: Record<FunctionName, string[]> = {
@@ -49,7 +30,7 @@ describe('SDK clients made on first use', () => {
   });
   const built = (name: FunctionName) => {
     const made: string[] = [];
-    const runtime = FACTORIES[name](
+    const runtime = RUNTIME_FACTORIES[name](
       { ...stack.functionEnv(name), AWS_REGION: REGION },
       {
         traceClient: (client) => (made.push((client as object).constructor.name), client),
@@ -67,7 +48,7 @@ describe('SDK clients made on first use', () => {
     const ecs = mockClient(ECSClient);
     ecs.on(StopTaskCommand).resolves({});
     const { made, runtime } = built('api');
-    const { launcher } = runtime as ReturnType<typeof apiRuntime>;
+    const { launcher } = runtime as ReturnType<typeof RUNTIME_FACTORIES.api>;
     await launcher.stop('arn:aws:ecs:eu-west-1:123456789012:task/c/t1', 'cancelled');
     await launcher.stop('arn:aws:ecs:eu-west-1:123456789012:task/c/t2', 'cancelled');
     assert.deepEqual(made, ['DynamoDBClient', 'ECSClient']);
@@ -79,7 +60,7 @@ describe('SDK clients made on first use', () => {
     const logs = mockClient(CloudWatchLogsClient);
     logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/1' });
     const { made, runtime } = built('api');
-    const reader = (runtime as ReturnType<typeof apiRuntime>).logs;
+    const reader = (runtime as ReturnType<typeof RUNTIME_FACTORIES.api>).logs;
     assert.deepEqual(made, ['DynamoDBClient']);
     await reader.read({ jobId: 'j', attempt: 1, taskId: 't', stream: 'all', limit: 10 });
     assert.deepEqual(made, ['DynamoDBClient', 'CloudWatchLogsClient']);

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
-import { AwsFlows, mocks } from './support/flowHarness.ts';
+import { startedFlows, mocks } from './support/flowHarness.ts';
 
 /**
  * The long-poll as the API function runs it on AWS: nothing tells it a job changed, so it reads
  * DynamoDB (dynalite here) again with a backoff, within the wait and the invocation's time left.
  */
 describe('GET /v1/jobs/{id}?waitSeconds=N on AWS', () => {
-  const flows = new AwsFlows();
-  before(async () => {
-    await flows.start();
-    const worker = { name: 'w', image: 'busybox:1.36', command: ['cat'] };
-    assert.equal((await flows.call('POST', '/v1/workers', worker)).status, 201);
-  });
-  after(() => flows.close());
+  const flows = startedFlows();
 
   it('answers with the final job once the status function has recorded its end', async () => {
     const id = await flows.queuedJob();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import {
@@ -20,15 +21,6 @@ import { TABLES, TABLE_ENV } from '../../../lambdas/adapters/dynamodb/tables.ts'
 import { startedByFor } from '../../../lambdas/core/taskSpec.ts';
 import { hashToken } from '../../../lambdas/core/tokens.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../../../lambdas/entrypoints/functionEnv.ts';
-import {
-  apiRuntime,
-  dispatcherRuntime,
-  reconcilerRuntime,
-  scheduleFireRuntime,
-  taskStatusRuntime,
-  webhookDeliveryRuntime,
-  jobEventsRuntime,
-} from '../../../lambdas/entrypoints/runtimes.ts';
 import { makeJobEventsHandler } from '../../../lambdas/handlers/jobEvents.ts';
 import { makeApiHandler } from '../../../lambdas/handlers/api.ts';
 import { makeDispatcherHandler } from '../../../lambdas/handlers/dispatcher.ts';
@@ -40,6 +32,7 @@ import { makeWebhookDeliveryHandler } from '../../../lambdas/handlers/webhookDel
 import { ensureTable, startEmbeddedDynamo, type EmbeddedDynamo } from '../../../local/embeddedDynamo.ts';
 import { AwsCallRecorder, simulate, type IamRequest } from './awsCalls.ts';
 import { apiEvent } from './handWired.ts';
+import { RUNTIME_FACTORIES as R } from './runtimeFactories.ts';
 import { TableStream } from './tableStream.ts';
 import { ACCOUNT, REGION, SynthesizedStack } from './synthesized.ts';
 
@@ -126,7 +119,7 @@ export class AwsFlows {
     });
     globalThis.fetch = this.fakeEcr as typeof fetch;
     const source = (f: FunctionName) => ({ ...this.env[f], AWS_REGION: REGION });
-    const runtime = apiRuntime(source('api'));
+    const runtime = R.api(source('api'));
     this.api = makeApiHandler(runtime);
     const metricsSink = {
       singleMetric: () => {
@@ -137,12 +130,12 @@ export class AwsFlows {
         };
       },
     } as unknown as Parameters<typeof makeDispatcherHandler>[2];
-    this.dispatch = makeDispatcherHandler(dispatcherRuntime(source('dispatcher')), undefined, metricsSink);
-    this.status = makeTaskStatusHandler(taskStatusRuntime(source('taskStatus')));
-    this.reconcile = makeReconcilerHandler(reconcilerRuntime(source('reconciler')));
-    this.fire = makeScheduleFireHandler(scheduleFireRuntime(source('scheduleFire')));
-    this.deliver = makeWebhookDeliveryHandler(webhookDeliveryRuntime(source('webhookDelivery')));
-    this.publish = makeJobEventsHandler(jobEventsRuntime(source('jobEvents')));
+    this.dispatch = makeDispatcherHandler(R.dispatcher(source('dispatcher')), undefined, metricsSink);
+    this.status = makeTaskStatusHandler(R.taskStatus(source('taskStatus')));
+    this.reconcile = makeReconcilerHandler(R.reconciler(source('reconciler')));
+    this.fire = makeScheduleFireHandler(R.scheduleFire(source('scheduleFire')));
+    this.deliver = makeWebhookDeliveryHandler(R.webhookDelivery(source('webhookDelivery')));
+    this.publish = makeJobEventsHandler(R.jobEvents(source('jobEvents')));
     this.stream = new TableStream(this.env.api.JOBS_TABLE!, this.dynamo.endpoint, REGION, ACCOUNT);
     this.detachStream = this.stream.attach();
     await runtime.tokens.put({
@@ -320,4 +313,20 @@ export class AwsFlows {
     if (arn === this.env.api.SCHEDULER_ROLE_ARN) return 'schedulerRole';
     return arn;
   }
+}
+
+/**
+ * Registers, in the calling `describe`, an AwsFlows started before its tests with a worker `w`
+ * (busybox, `cat`) and closed after them.
+ * @example const flows = startedFlows();
+ */
+export function startedFlows(): AwsFlows {
+  const flows = new AwsFlows();
+  before(async () => {
+    await flows.start();
+    const worker = { name: 'w', image: 'busybox:1.36', command: ['cat'] };
+    assert.equal((await flows.call('POST', '/v1/workers', worker)).status, 201);
+  });
+  after(() => flows.close());
+  return flows;
 }
