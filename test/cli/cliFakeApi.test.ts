@@ -1,43 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Job, LogLine } from '../../client/RunlaterClient.ts';
-import { fakeApi, type Recorded, type Reply } from '../support/fakeApi.ts';
 import { jobFixture } from '../support/fixtures.ts';
+import { cliAgainstFakeApi, runlater } from './runCli.ts';
 
 // The CLI as a user runs it (a child process), against a stand-in for the API that records every
 // request: the request shapes, the exit codes and the exact output bytes are what is tested here.
-
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: Buffer;
-}
-
-function runlater(args: string[], env: Record<string, string>, input?: Buffer): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/runlater.mjs'), ...args], {
-      cwd: env.CWD ?? ROOT,
-      env: { PATH: process.env.PATH!, ...env },
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-    });
-    child.stdin.end(input ?? Buffer.alloc(0));
-  });
-}
 
 const job = (over: Partial<Job> = {}): Job => jobFixture({ id: '01jobid', ...over });
 
@@ -57,27 +27,11 @@ const err = (text: string, partial = false): LogLine => ({
 const NOT_UTF8 = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41]);
 
 describe('the runlater CLI (against a fake API)', () => {
-  let api: Awaited<ReturnType<typeof fakeApi>>;
-  let reply: (req: Recorded) => Reply;
-  let home: string;
-  let env: Record<string, string>;
-  before(async () => {
-    api = await fakeApi((req) => reply(req));
-    home = await mkdtemp(join(tmpdir(), 'runlater-cli-fake-'));
-    env = { HOME: home, RUNLATER_URL: api.url, RUNLATER_TOKEN: 'tok-123' };
-  });
-  beforeEach(() => {
-    api.requests.length = 0;
-    reply = () => ({ status: 202, body: job() });
-  });
-  after(async () => {
-    await api.close();
-    await rm(home, { recursive: true, force: true });
-  });
+  const cli = cliAgainstFakeApi('tok-123', () => ({ status: 202, body: job() }));
 
   it('jobs run sends stdin as exact base64, env, options and the idempotency key; prints the id', async () => {
     const bytes = Buffer.concat([NOT_UTF8, Buffer.from('\r\nline 2 without newline')]);
-    const file = join(home, 'in.bin');
+    const file = join(cli.home, 'in.bin');
     await writeFile(file, bytes);
     const at = '2030-01-31T09:00:00.000Z';
     const run = await runlater(
@@ -96,12 +50,12 @@ describe('the runlater CLI (against a fake API)', () => {
         '--at',
         at,
       ].concat(['--max-attempts', '3', '--backoff', '1m', '--idempotency-key', 'key-7']),
-      env,
+      cli.env,
     );
     assert.equal(run.code, 0, String(run.stderr));
     assert.equal(String(run.stdout), '01jobid\n');
-    assert.equal(api.requests.length, 1);
-    const [req] = api.requests;
+    assert.equal(cli.api.requests.length, 1);
+    const [req] = cli.api.requests;
     assert.deepEqual([req!.method, req!.path], ['POST', '/v1/jobs']);
     assert.equal(req!.headers.authorization, 'Bearer tok-123');
     assert.equal(req!.headers['idempotency-key'], 'key-7');
@@ -118,19 +72,19 @@ describe('the runlater CLI (against a fake API)', () => {
 
     const piped = await runlater(
       ['jobs', 'run', 'w', '--stdin', '-', '--delay', '90', '-o', 'json'],
-      env,
-      NOT_UTF8,
+      cli.env,
+      { input: NOT_UTF8 },
     );
     assert.equal(piped.code, 0, String(piped.stderr));
     assert.equal(JSON.parse(String(piped.stdout)).id, '01jobid');
-    const second = JSON.parse(api.requests[1]!.body);
+    const second = JSON.parse(cli.api.requests[1]!.body);
     assert.deepEqual(second, { worker: 'w', stdinBase64: NOT_UTF8.toString('base64'), delaySeconds: 90 });
-    assert.equal(api.requests[1]!.headers['idempotency-key'], undefined);
+    assert.equal(cli.api.requests[1]!.headers['idempotency-key'], undefined);
   });
 
   it('jobs run --wait writes the output byte for byte and exits with the exit code', async () => {
     let jobReads = 0;
-    reply = (req) => {
+    cli.reply = (req) => {
       if (req.method === 'POST') return { status: 202, body: job() };
       if (req.path.split('?')[0] === '/v1/jobs/01jobid') {
         jobReads++;
@@ -158,7 +112,7 @@ describe('the runlater CLI (against a fake API)', () => {
         return page([err('50%', true), out('no newline at the end', true)], 'c2', true);
       return page([], cursor);
     };
-    const run = await runlater(['jobs', 'run', 'w', '--wait'], env);
+    const run = await runlater(['jobs', 'run', 'w', '--wait'], cli.env);
     assert.equal(run.code, 3, String(run.stderr));
     const expected = Buffer.concat([
       Buffer.from('héllo wörld\n'),
@@ -167,7 +121,7 @@ describe('the runlater CLI (against a fake API)', () => {
     ]);
     assert.ok(run.stdout.equals(expected), `stdout: ${JSON.stringify(String(run.stdout))}`);
     assert.equal(String(run.stderr), 'warn: one\n50%');
-    const logCalls = api.requests.filter((r) => r.path.includes('/logs'));
+    const logCalls = cli.api.requests.filter((r) => r.path.includes('/logs'));
     assert.ok(logCalls.length < 20, `polled modestly (${logCalls.length} log reads)`);
     assert.ok(logCalls.every((r) => r.headers.authorization === 'Bearer tok-123'));
   });
@@ -200,8 +154,8 @@ describe('the runlater CLI (against a fake API)', () => {
         attempt(2, { dispatchedAt: at(200_000), startedAt: at(200_300) }),
       ],
     });
-    reply = () => ({ status: 200, body: answer });
-    const run = await runlater(['jobs', 'status', '01jobid'], env);
+    cli.reply = () => ({ status: 200, body: answer });
+    const run = await runlater(['jobs', 'status', '01jobid'], cli.env);
     assert.equal(run.code, 0, String(run.stderr));
     const lines = String(run.stdout).split('\n');
     assert.ok(
@@ -211,44 +165,44 @@ describe('the runlater CLI (against a fake API)', () => {
       String(run.stdout),
     );
     assert.ok(lines.includes('phases #2\tdispatched 300 ms → started'), String(run.stdout));
-    const json = await runlater(['jobs', 'status', '01jobid', '-o', 'json'], env);
+    const json = await runlater(['jobs', 'status', '01jobid', '-o', 'json'], cli.env);
     assert.deepEqual(JSON.parse(String(json.stdout)), answer);
   });
 
   it('jobs run --wait exits 1 with a message when the job has no exit code to give', async () => {
-    reply = (req) =>
+    cli.reply = (req) =>
       req.method === 'POST'
         ? { status: 202, body: job() }
         : req.path.includes('/logs')
           ? { status: 200, body: { jobId: '01jobid', attempt: 1, lines: [], nextCursor: '', complete: true } }
           : { status: 200, body: job({ status: 'timed_out', attempt: 1, error: 'ran longer than 60 s' }) };
-    const run = await runlater(['jobs', 'run', 'w', '--wait'], env);
+    const run = await runlater(['jobs', 'run', 'w', '--wait'], cli.env);
     assert.equal(run.code, 1);
     assert.equal(String(run.stderr), 'error: job 01jobid timed out: ran longer than 60 s\n');
     assert.equal(run.stdout.length, 0);
 
-    const json = await runlater(['jobs', 'run', 'w', '--wait', '-o', 'json'], env);
+    const json = await runlater(['jobs', 'run', 'w', '--wait', '-o', 'json'], cli.env);
     assert.equal(json.code, 1);
     assert.equal(JSON.parse(String(json.stdout)).status, 'timed_out');
   });
 
   it('refuses --env without "=" with exit 2 and sends nothing', async () => {
     for (const bad of ['NOEQUALS', '=value']) {
-      const run = await runlater(['jobs', 'run', 'w', '--env', bad], env);
+      const run = await runlater(['jobs', 'run', 'w', '--env', bad], cli.env);
       assert.equal(run.code, 2);
       assert.match(String(run.stderr), /expected NAME=VALUE/);
     }
-    const worker = await runlater(['workers', 'create', 'w', '--image', 'busybox', '--env', 'X'], env);
+    const worker = await runlater(['workers', 'create', 'w', '--image', 'busybox', '--env', 'X'], cli.env);
     assert.equal(worker.code, 2);
-    assert.equal(api.requests.length, 0);
+    assert.equal(cli.api.requests.length, 0);
   });
 
   it('prints API errors as "error: <message> (<code>)" with exit 1', async () => {
-    reply = () => ({
+    cli.reply = () => ({
       status: 404,
       body: { error: { code: 'not_found', message: 'job nope does not exist' } },
     });
-    const run = await runlater(['jobs', 'status', 'nope'], env);
+    const run = await runlater(['jobs', 'status', 'nope'], cli.env);
     assert.equal(run.code, 1);
     assert.equal(String(run.stderr), 'error: job nope does not exist (not_found)\n');
     assert.equal(run.stdout.length, 0);
@@ -268,7 +222,7 @@ describe('the runlater CLI (against a fake API)', () => {
       updatedAt: ts,
       revision: 1,
     };
-    reply = (req) => ({ status: req.method === 'POST' ? 201 : 200, body: current });
+    cli.reply = (req) => ({ status: req.method === 'POST' ? 201 : 200, body: current });
     const made = await runlater(
       ['workers', 'create', 'w', '--image', 'busybox:1', '--command', 'sh', '--command', '-c'].concat([
         '--command',
@@ -282,10 +236,10 @@ describe('the runlater CLI (against a fake API)', () => {
         '--backoff',
         '5,10',
       ]),
-      env,
+      cli.env,
     );
     assert.equal(made.code, 0, String(made.stderr));
-    assert.deepEqual(JSON.parse(api.requests[0]!.body), {
+    assert.deepEqual(JSON.parse(cli.api.requests[0]!.body), {
       name: 'w',
       image: 'busybox:1',
       command: ['sh', '-c', 'echo $A'],
@@ -297,17 +251,17 @@ describe('the runlater CLI (against a fake API)', () => {
 
     const updated = await runlater(
       ['workers', 'update', 'w', '--memory', '2048', '--max-attempts', '5'],
-      env,
+      cli.env,
     );
     assert.equal(updated.code, 0, String(updated.stderr));
     assert.deepEqual(
-      api.requests.slice(1).map((r) => [r.method, r.path]),
+      cli.api.requests.slice(1).map((r) => [r.method, r.path]),
       [
         ['GET', '/v1/workers/w'],
         ['PUT', '/v1/workers/w'],
       ],
     );
-    assert.deepEqual(JSON.parse(api.requests[2]!.body), {
+    assert.deepEqual(JSON.parse(cli.api.requests[2]!.body), {
       image: 'busybox:1',
       command: ['cat'],
       env: { A: '1' },
@@ -319,30 +273,34 @@ describe('the runlater CLI (against a fake API)', () => {
   });
 
   it('finds the server by itself: flags, env, saved login, then the local dev server', async () => {
-    reply = () => ({ status: 200, body: { jobs: [] } });
-    const cwd = join(home, 'project');
+    cli.reply = () => ({ status: 200, body: { jobs: [] } });
+    const cwd = join(cli.home, 'project');
     await mkdir(join(cwd, '.runlater'), { recursive: true });
     await writeFile(join(cwd, '.runlater', 'token'), 'dev-tok\n');
-    const port = new URL(api.url).port;
-    const bare = { HOME: home, CWD: cwd, PORT: port };
+    const port = new URL(cli.api.url).port;
+    const bare = { HOME: cli.home, CWD: cwd, PORT: port };
 
     const local = await runlater(['jobs', 'list', '-o', 'json'], bare);
     assert.equal(local.code, 0, String(local.stderr));
-    assert.equal(api.requests.at(-1)!.headers.authorization, 'Bearer dev-tok');
+    assert.equal(cli.api.requests.at(-1)!.headers.authorization, 'Bearer dev-tok');
 
-    const login = await runlater(['login', api.url, '--token', 'saved-tok'], bare);
+    const login = await runlater(['login', cli.api.url, '--token', 'saved-tok'], bare);
     assert.equal(login.code, 0, String(login.stderr));
-    const profile = JSON.parse(await readFile(join(home, '.config', 'runlater', 'config.json'), 'utf8'));
-    assert.deepEqual(profile, { profiles: { default: { url: api.url, token: 'saved-tok' } } });
+    const profile = JSON.parse(await readFile(join(cli.home, '.config', 'runlater', 'config.json'), 'utf8'));
+    assert.deepEqual(profile, { profiles: { default: { url: cli.api.url, token: 'saved-tok' } } });
     await runlater(['jobs', 'list'], { ...bare, PORT: '1' });
-    assert.equal(api.requests.at(-1)!.headers.authorization, 'Bearer saved-tok');
+    assert.equal(cli.api.requests.at(-1)!.headers.authorization, 'Bearer saved-tok');
 
     await runlater(['jobs', 'list'], { ...bare, RUNLATER_TOKEN: 'env-tok' });
-    assert.equal(api.requests.at(-1)!.headers.authorization, 'Bearer env-tok');
+    assert.equal(cli.api.requests.at(-1)!.headers.authorization, 'Bearer env-tok');
     await runlater(['--token', 'flag-tok', 'jobs', 'list'], { ...bare, RUNLATER_TOKEN: 'env-tok' });
-    assert.equal(api.requests.at(-1)!.headers.authorization, 'Bearer flag-tok');
+    assert.equal(cli.api.requests.at(-1)!.headers.authorization, 'Bearer flag-tok');
 
-    const none = await runlater(['jobs', 'list'], { HOME: join(home, 'nobody'), CWD: home, PORT: port });
+    const none = await runlater(['jobs', 'list'], {
+      HOME: join(cli.home, 'nobody'),
+      CWD: cli.home,
+      PORT: port,
+    });
     assert.equal(none.code, 1);
     assert.match(
       String(none.stderr),
@@ -352,20 +310,20 @@ describe('the runlater CLI (against a fake API)', () => {
 
   it('prints tab-separated rows to a pipe, and the API answer for -o json', async () => {
     const listed = job({ status: 'succeeded', attempt: 1, exitCode: 0 });
-    reply = () => ({ status: 200, body: { jobs: [listed] } });
+    cli.reply = () => ({ status: 200, body: { jobs: [listed] } });
     const table = await runlater(
       ['jobs', 'list', '--worker', 'w', '--status', 'succeeded', '--limit', '5'],
-      env,
+      cli.env,
     );
     assert.equal(table.code, 0, String(table.stderr));
-    assert.equal(api.requests[0]!.path, '/v1/jobs?worker=w&status=succeeded&limit=5');
+    assert.equal(cli.api.requests[0]!.path, '/v1/jobs?worker=w&status=succeeded&limit=5');
     // stdout is a pipe here: no header, no padding, no colour; one tab between fields.
     assert.equal(String(table.stdout), `01jobid\tw\tsucceeded\t1\t0\t${listed.createdAt}\n`);
-    const json = await runlater(['jobs', 'list', '-o', 'json'], env);
+    const json = await runlater(['jobs', 'list', '-o', 'json'], cli.env);
     assert.deepEqual(JSON.parse(String(json.stdout)), { jobs: [listed] });
-    const yaml = await runlater(['jobs', 'list', '--output', 'yaml'], env);
+    const yaml = await runlater(['jobs', 'list', '--output', 'yaml'], cli.env);
     assert.match(String(yaml.stdout), /^jobs:\n {2}- id: 01jobid\n/);
-    const bad = await runlater(['jobs', 'list', '--status', 'done'], env);
+    const bad = await runlater(['jobs', 'list', '--status', 'done'], cli.env);
     assert.equal(bad.code, 2);
   });
 
@@ -384,12 +342,12 @@ describe('the runlater CLI (against a fake API)', () => {
       ]);
     await Promise.all(
       verbs.map(async (verb) => {
-        const res = await runlater([...verb, '--help'], env);
+        const res = await runlater([...verb, '--help'], cli.env);
         assert.equal(res.code, 0, verb.join(' '));
         assert.match(String(res.stdout), new RegExp(`^Usage: runlater ${verb.join(' ')}`));
         assert.match(String(res.stdout), /--token <token>/);
       }),
     );
-    assert.equal(api.requests.length, 0);
+    assert.equal(cli.api.requests.length, 0);
   });
 });

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
+import { fakeApi, type Recorded, type Reply } from '../support/fakeApi.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
 
@@ -74,4 +76,38 @@ export async function cliAgainstDevServer(): Promise<{
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A fake API (test/support/fakeApi.ts) for the CLI, with a config home of its own. */
+export interface CliAgainstFakeApi {
+  api: Awaited<ReturnType<typeof fakeApi>>;
+  /** What the API answers; set back to the default before each test. */
+  reply: (req: Recorded) => Reply;
+  /** The CLI's config home (a fresh directory, removed after the tests). */
+  home: string;
+  /** The env that points the CLI at the API with `token`. */
+  env: Record<string, string>;
+}
+
+/**
+ * Registers, in the calling `describe`, a fake API started before its tests, its recorded
+ * requests cleared and `reply` set back to `defaultReply` before each test, closed after them.
+ * @example const cli = cliAgainstFakeApi('tok', () => ({ status: 200, body: { jobs: [] } }));
+ */
+export function cliAgainstFakeApi(token: string, defaultReply: (req: Recorded) => Reply): CliAgainstFakeApi {
+  const cli = { reply: defaultReply } as CliAgainstFakeApi;
+  before(async () => {
+    cli.api = await fakeApi((req) => cli.reply(req));
+    cli.home = await mkdtemp(join(tmpdir(), 'runlater-cli-fake-'));
+    cli.env = { HOME: cli.home, RUNLATER_URL: cli.api.url, RUNLATER_TOKEN: token };
+  });
+  beforeEach(() => {
+    cli.api.requests.length = 0;
+    cli.reply = defaultReply;
+  });
+  after(async () => {
+    await cli.api.close();
+    await rm(cli.home, { recursive: true, force: true });
+  });
+  return cli;
 }
