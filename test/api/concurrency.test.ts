@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { jobContainersAlive } from '../support/containers.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { startTestServer, type TestServer } from '../support/testServer.ts';
 import { waitFor } from '../support/waitFor.ts';
-
-const run = promisify(execFile);
 
 /** Issue 12: maxConcurrency, priorities and queue stats, in local mode with real containers. */
 describe('a worker with maxConcurrency, with real containers', () => {
@@ -32,25 +29,6 @@ describe('a worker with maxConcurrency, with real containers', () => {
     return res.body;
   }
 
-  /** This server's job containers that are alive (created or running), per Docker itself. */
-  async function aliveContainers(): Promise<number> {
-    const { stdout } = await run('docker', [
-      'ps',
-      '-q',
-      '--filter',
-      `label=runlater.dataDir=${server.dataDir}`,
-      '--filter',
-      'label=runlater.task', // not the network sandboxes jobs join
-      '--filter',
-      'status=created',
-      '--filter',
-      'status=running',
-      '--format',
-      `{{.Label "runlater.job"}}`,
-    ]);
-    return stdout.split('\n').filter(Boolean).length;
-  }
-
   it('10 jobs of a worker with maxConcurrency 2 never have more than 2 containers alive, and all succeed', async () => {
     await createWorker({ name: 'capped', maxConcurrency: 2, command: ['sh', '-c', 'sleep 1; echo done'] });
     const ids: string[] = [];
@@ -62,7 +40,7 @@ describe('a worker with maxConcurrency, with real containers', () => {
     await waitFor(
       'all 10 jobs to end',
       async () => {
-        most = Math.max(most, await aliveContainers());
+        most = Math.max(most, await jobContainersAlive(server.dataDir));
         const s = await stats('capped');
         assert.ok(s.starting + s.running <= 2, `stats: ${JSON.stringify(s)}`);
         assert.ok(s.slotsInUse <= 2, `stats: ${JSON.stringify(s)}`);

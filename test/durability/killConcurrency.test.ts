@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { jobContainersAlive } from '../support/containers.ts';
 import { DevProcess } from '../support/devProcess.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -27,7 +28,7 @@ describe('durability: kill -9 of the dev server while a worker runs at its concu
     for (let i = 0; i < 8; i++) ids.push((await api('POST', '/v1/jobs', { worker: 'capped' })).id);
 
     let most = 0;
-    const sample = async () => (most = Math.max(most, await dev!.containersAlive()));
+    const sample = async () => (most = Math.max(most, await jobContainersAlive(dev!.dataDir)));
     const atKill = await waitFor(
       'two jobs running',
       async () => {

@@ -110,23 +110,6 @@ export class DevProcess {
     );
   }
 
-  /** This data directory's job containers alive now (created or running), per Docker. */
-  async containersAlive(): Promise<number> {
-    const { stdout } = await run('docker', [
-      'ps',
-      '-q',
-      '--filter',
-      `label=runlater.dataDir=${this.dataDir}`,
-      '--filter',
-      'label=runlater.task', // not the network sandboxes jobs join
-      '--filter',
-      'status=created',
-      '--filter',
-      'status=running',
-    ]);
-    return stdout.split('\n').filter(Boolean).length;
-  }
-
   /** Docker's own record: the job id of every container of this data directory started since `since` (s). */
   async containerStarts(since: number): Promise<string[]> {
     const { stdout } = await run('docker', [
