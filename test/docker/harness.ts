@@ -12,6 +12,7 @@ import type { LogLine, Worker } from '../../lambdas/core/schemas.ts';
 import { clientTokenFor, runlaterEnv } from '../../lambdas/core/taskSpec.ts';
 import { workerFixture } from '../support/fixtures.ts';
 import { waitFor } from '../support/waitFor.ts';
+import { removeContainersOf } from '../support/containers.ts';
 
 const run = promisify(execFile);
 
@@ -117,8 +118,7 @@ export async function launcherHarness() {
 
   async function cleanup(): Promise<void> {
     for (const launcher of launchers) await launcher.close();
-    const ids = await containers();
-    if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
+    await removeContainersOf(resolve(dataDir)); // its jobs' and their network sandboxes'
     await rm(dataDir, { recursive: true, force: true });
   }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { removeContainersOf } from '../support/containers.ts';
 import { ensureTestImages } from '../support/images.ts';
 import { bytesOf, readAllLogs, startTestServer, type TestServer } from '../support/testServer.ts';
 import { waitFor } from '../support/waitFor.ts';
@@ -125,7 +127,8 @@ describe('network sandboxes in local mode', () => {
   it('removes its free sandboxes when it stops', async () => {
     await warm(1);
     const dataDir = server.dataDir;
-    await server.stop();
+    // The server's own close(): the test server's stop() also removes what a test left in Docker.
+    await server.close();
     const { stdout } = await run('docker', [
       'ps',
       '-aq',
@@ -136,5 +139,7 @@ describe('network sandboxes in local mode', () => {
     ]);
     assert.equal(stdout.trim(), '');
     server = undefined as unknown as TestServer;
+    await removeContainersOf(dataDir);
+    await rm(dataDir, { recursive: true, force: true });
   });
 });

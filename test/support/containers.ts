@@ -19,3 +19,13 @@ export async function jobContainersAlive(dataDir: string): Promise<number> {
   ]);
   return stdout.split('\n').filter(Boolean).length;
 }
+
+/**
+ * Removes every container a data directory left in Docker (jobs' and network sandboxes'): a test
+ * that ends with its server killed, or stopped while jobs run, leaves them running otherwise.
+ */
+export async function removeContainersOf(dataDir: string): Promise<void> {
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=runlater.dataDir=${dataDir}`]);
+  const ids = stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]).catch(() => undefined);
+}

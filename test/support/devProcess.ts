@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeContainersOf } from './containers.ts';
 import { waitFor } from './waitFor.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -77,6 +78,7 @@ export class DevProcess {
   /** Kills the server (if running) and removes its data directory. */
   async close(): Promise<void> {
     await this.kill();
+    await removeContainersOf(this.dataDir);
     await rm(this.dataDir, { recursive: true, force: true });
   }
 

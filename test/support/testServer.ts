@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '../../lambdas/core/schemas.ts';
 import { startDevServer, type DevServer } from '../../local/devServer.ts';
+import { removeContainersOf } from './containers.ts';
 
 export interface TestServer extends DevServer {
   /** Calls the API with the server's token unless `token` is given (null: no Authorization header). */
@@ -62,7 +63,9 @@ export async function startTestServer(
     waitForFinal,
     stop: async () => {
       await server.close();
-      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (options.dataDir) return; // the caller's: it may start a server on it again
+      await removeContainersOf(server.dataDir);
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
