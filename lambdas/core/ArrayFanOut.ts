@@ -4,6 +4,7 @@ import { ConflictError, TransitionConflictError } from './errors.ts';
 import { isFinal, JobStatus } from './jobStatus.ts';
 import { FinishFrom, type JobStateMachine } from './JobStateMachine.ts';
 import { LIMITS } from './limits.ts';
+import { newJob } from './newJob.ts';
 import type {
   Clock,
   DispatchMessage,
@@ -154,28 +155,19 @@ export class ArrayFanOut {
     const id = childId(parent.id, index);
     const now = this.deps.clock.now().toISOString();
     return {
-      id,
-      worker: parent.worker,
-      status: JobStatus.Queued,
-      attempt: 0,
-      maxAttempts: parent.retry.maxAttempts,
-      exitCode: null,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-      runAt: now,
-      startedAt: null,
-      finishedAt: null,
-      timeoutSeconds: parent.timeoutSeconds,
-      priority: parent.priority ?? 0,
-      env: parent.env,
-      stdinBytes: bytes.length,
-      cancelRequested: false,
-      waitingReason: null,
-      attempts: [],
-      stdin: await this.childStdin(parent, id, bytes),
-      retry: parent.retry,
-      taskId: null,
+      ...newJob({
+        id,
+        worker: parent.worker,
+        retry: parent.retry,
+        createdAt: now,
+        runAt: now,
+        timeoutSeconds: parent.timeoutSeconds,
+        priority: parent.priority ?? 0,
+        env: parent.env,
+        stdin: await this.childStdin(parent, id, bytes),
+        stdinBytes: bytes.length,
+        waitingReason: null,
+      }),
       parent: parent.id,
       arrayIndex: index,
       arraySize: parent.array!.size,

@@ -1,9 +1,10 @@
 import { ConflictError, NotFoundError, TransitionConflictError, ValidationError } from './errors.ts';
 import { newJobId } from './ids.ts';
-import { isFinal, JobStatus } from './jobStatus.ts';
+import { isFinal } from './jobStatus.ts';
 import { JobStateMachine } from './JobStateMachine.ts';
 import { toPublicJob } from './jobView.ts';
 import { LIMITS } from './limits.ts';
+import { newJob } from './newJob.ts';
 import type {
   Clock,
   DispatchQueue,
@@ -82,28 +83,19 @@ export class JobAdmin {
     const iso = now.toISOString();
     const runAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
     const job: StoredJob = {
-      id: newId,
-      worker: original.worker,
-      status: JobStatus.Queued,
-      attempt: 0,
-      maxAttempts: retry.maxAttempts,
-      priority: original.priority,
-      exitCode: null,
-      error: null,
-      createdAt: iso,
-      updatedAt: iso,
-      runAt,
-      startedAt: null,
-      finishedAt: null,
-      timeoutSeconds: overrides.timeoutSeconds ?? original.timeoutSeconds,
-      env,
-      stdinBytes: original.stdinBytes,
-      cancelRequested: false,
-      waitingReason: delaySeconds > 0 ? `delayed until ${runAt}` : null,
-      attempts: [],
-      stdin,
-      retry,
-      taskId: null,
+      ...newJob({
+        id: newId,
+        worker: original.worker,
+        retry,
+        createdAt: iso,
+        runAt,
+        timeoutSeconds: overrides.timeoutSeconds ?? original.timeoutSeconds,
+        priority: original.priority,
+        env,
+        stdin,
+        stdinBytes: original.stdinBytes,
+        waitingReason: delaySeconds > 0 ? `delayed until ${runAt}` : null,
+      }),
       rerunOf: original.id,
       // An array's parent re-runs as a new array (its children made anew); a child keeps its
       // index and size in its env, but is nobody's child: its array has ended.

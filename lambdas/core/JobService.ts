@@ -13,6 +13,7 @@ import { cancelJob } from './cancelJob.ts';
 import { JobStateMachine } from './JobStateMachine.ts';
 import { toPublicJob } from './jobView.ts';
 import { LIMITS } from './limits.ts';
+import { newJob } from './newJob.ts';
 import { DEPENDENCIES_WAITING, Pipelines } from './pipelines.ts';
 import type {
   Clock,
@@ -126,33 +127,24 @@ export class JobService {
     const iso = now.toISOString();
     const runAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
     const job: StoredJob = {
-      id,
-      worker: worker.name,
-      status: JobStatus.Queued,
-      attempt: 0,
-      maxAttempts: retry.maxAttempts,
-      exitCode: null,
-      error: null,
-      createdAt: iso,
-      updatedAt: iso,
-      runAt,
-      startedAt: null,
-      finishedAt: null,
-      timeoutSeconds: input.timeoutSeconds ?? worker.timeoutSeconds,
-      priority: input.priority ?? worker.priority ?? 0,
-      env: input.env ?? {},
-      stdinBytes: bytes.length,
-      cancelRequested: false,
-      waitingReason:
-        after.length > 0
-          ? `${DEPENDENCIES_WAITING}: ${after.join(', ')}`
-          : delaySeconds > 0
-            ? `delayed until ${runAt}`
-            : null,
-      attempts: [],
-      stdin,
-      retry,
-      taskId: null,
+      ...newJob({
+        id,
+        worker: worker.name,
+        retry,
+        createdAt: iso,
+        runAt,
+        timeoutSeconds: input.timeoutSeconds ?? worker.timeoutSeconds,
+        priority: input.priority ?? worker.priority ?? 0,
+        env: input.env ?? {},
+        stdin,
+        stdinBytes: bytes.length,
+        waitingReason:
+          after.length > 0
+            ? `${DEPENDENCIES_WAITING}: ${after.join(', ')}`
+            : delaySeconds > 0
+              ? `delayed until ${runAt}`
+              : null,
+      }),
       // The worker's webhook as it is now: a later change of the worker does not redirect this job's.
       ...((input.notify ?? worker.notify) ? { notify: input.notify ?? worker.notify } : {}),
       ...(after.length > 0 ? { after } : {}),
