@@ -66,7 +66,11 @@ async function makeFifos(busybox: string, paths: string[]): Promise<void> {
  * a file, and a container already running the old busybox keeps it (rewriting it would fail with
  * ETXTBSY) should the same task be prepared twice.
  */
-async function replaceFile(path: string, mode: number, write: (tmp: string) => Promise<void>): Promise<void> {
+export async function replaceFile(
+  path: string,
+  mode: number,
+  write: (tmp: string) => Promise<void>,
+): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomUUID()}.partial`;
   try {
     await write(tmp);

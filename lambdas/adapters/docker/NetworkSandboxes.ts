@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { extract } from 'tar-stream';
+import { replaceFile } from '../../shim/prepare.ts';
 import { LABEL, SANDBOX_FILES } from './containerConfig.ts';
 import { statusOf } from './docker.ts';
 
@@ -21,13 +22,14 @@ export interface NetworkSandboxesOptions {
   busyboxPath: string;
   /** The jobs' network (jobNetwork.ts). */
   network: () => Promise<string>;
-  /** How long a sandbox may sit unused before it goes (default 5 minutes). */
-  idleMs?: number;
-  /** Sandboxes started at once per image when jobs find none free (default 2). */
-  warmAtOnce?: number;
-  /** Sandboxes kept at most, all images together (default 64). */
-  max?: number;
 }
+
+/** How long a sandbox may sit unused before it goes. */
+const IDLE_MS = 5 * 60_000;
+/** Sandboxes made at once per image when jobs find none free. */
+const MADE_AT_ONCE = 2;
+/** Sandboxes kept at most, all images together. */
+const MOST = 64;
 
 interface Idle {
   sandbox: Sandbox;
@@ -57,7 +59,7 @@ interface Busy {
  * made from: jobs of one image are what it is shared between.
  *
  * Jobs that find no sandbox free start on the jobs' network directly, as before, while more are
- * made for the next ones. Sandboxes go after `idleMs` unused, on close(), and at the next start
+ * made for the next ones. Sandboxes go after 5 minutes unused, on close(), and at the next start
  * after a crash (adopt()).
  */
 export class NetworkSandboxes {
@@ -66,9 +68,8 @@ export class NetworkSandboxes {
   private readonly busy = new Map<string, Busy>();
   /** Made before a restart and in use then: removed once that job is done. */
   private readonly retired = new Set<string>();
-  private readonly warming = new Map<string, number>();
-  /** Sandboxes being made: close() waits for them (each is removed as it comes). */
-  private readonly making = new Set<Promise<void>>();
+  /** Sandboxes being made, with their images: close() waits for them (each is removed as it comes). */
+  private readonly making = new Map<Promise<void>, string>();
   private busybox?: Promise<void>;
   private sweeper?: NodeJS.Timeout;
   private closed = false;
@@ -132,16 +133,13 @@ export class NetworkSandboxes {
     this.closed = true;
     clearTimeout(this.sweeper);
     const idle = this.idle.splice(0);
-    await Promise.allSettled([...idle.map((s) => this.removeNow(s.sandbox.id)), ...this.making]);
+    await Promise.allSettled([...idle.map((s) => this.removeNow(s.sandbox.id)), ...this.making.keys()]);
   }
 
   private warm(image: string): void {
-    const o = this.options;
-    const warming = this.warming.get(image) ?? 0;
-    let total = this.idle.length + this.busy.size + this.retired.size;
-    for (const n of this.warming.values()) total += n;
-    if (this.closed || warming >= (o.warmAtOnce ?? 2) || total >= (o.max ?? 64)) return;
-    this.warming.set(image, warming + 1);
+    const ofImage = [...this.making.values()].filter((i) => i === image).length;
+    const total = this.idle.length + this.busy.size + this.retired.size + this.making.size;
+    if (this.closed || ofImage >= MADE_AT_ONCE || total >= MOST) return;
     const making: Promise<void> = this.make(image)
       .then(
         (sandbox) => {
@@ -151,11 +149,8 @@ export class NetworkSandboxes {
         },
         (err: unknown) => console.error(`runner: a network sandbox for ${image}:`, (err as Error).message),
       )
-      .finally(() => {
-        this.warming.set(image, (this.warming.get(image) ?? 1) - 1);
-        this.making.delete(making);
-      });
-    this.making.add(making);
+      .finally(() => this.making.delete(making));
+    this.making.set(making, image);
   }
 
   /**
@@ -208,10 +203,9 @@ export class NetworkSandboxes {
     this.busybox ??= (async () => {
       await mkdir(this.sandboxDir, { recursive: true, mode: 0o755 });
       await chmod(this.sandboxDir, 0o755);
-      const tmp = join(this.sandboxDir, `busybox.${process.pid}.partial`);
-      await copyFile(this.options.busyboxPath, tmp);
-      await chmod(tmp, 0o755);
-      await rename(tmp, join(this.sandboxDir, 'busybox'));
+      await replaceFile(join(this.sandboxDir, 'busybox'), 0o755, (tmp) =>
+        copyFile(this.options.busyboxPath, tmp),
+      );
     })().catch((err: unknown) => {
       this.busybox = undefined;
       throw err;
@@ -219,23 +213,22 @@ export class NetworkSandboxes {
     return this.busybox;
   }
 
-  /** Sandboxes unused for `idleMs` go; the timer runs only while some are free. */
+  /** Sandboxes unused for IDLE_MS go; the timer runs only while some are free. */
   private sweepLater(): void {
     if (this.sweeper || this.closed) return;
-    const idleMs = this.options.idleMs ?? 300_000;
     this.sweeper = setTimeout(
       () => {
         this.sweeper = undefined;
         const now = Date.now();
         for (let i = this.idle.length - 1; i >= 0; i--) {
           const s = this.idle[i]!;
-          if (now - s.since < idleMs) continue;
+          if (now - s.since < IDLE_MS) continue;
           this.idle.splice(i, 1);
           this.remove(s.sandbox.id);
         }
         if (this.idle.length > 0) this.sweepLater();
       },
-      Math.min(idleMs, 60_000),
+      Math.min(IDLE_MS, 60_000),
     );
     this.sweeper.unref();
   }
@@ -274,9 +267,6 @@ async function firstFileOf(archive: NodeJS.ReadableStream): Promise<Buffer> {
 export async function writeJobNetworkFiles(dir: string, files: SandboxFiles): Promise<void> {
   const etc = join(dir, 'etc');
   await mkdir(etc, { recursive: true, mode: 0o755 });
-  for (const name of SANDBOX_FILES) {
-    const tmp = join(etc, `${name}.${process.pid}.partial`);
-    await writeFile(tmp, files[name], { mode: 0o644 });
-    await rename(tmp, join(etc, name));
-  }
+  for (const name of SANDBOX_FILES)
+    await replaceFile(join(etc, name), 0o644, (tmp) => writeFile(tmp, files[name]));
 }
