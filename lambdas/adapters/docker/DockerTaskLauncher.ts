@@ -96,7 +96,7 @@ export class DockerTaskLauncher implements TaskLauncher {
       const made = await this.create(taskId, spec);
       if (made === 'settled') return { taskId };
       if (made.sandboxId) {
-        if (await this.startInSandbox(taskId, made.sandboxId)) return { taskId };
+        if (await this.start(taskId, made.sandboxId)) return { taskId };
         // Its sandbox had stopped (with its engine, say): the job joins the network itself.
         if ((await this.create(taskId, spec, { sandbox: false })) === 'settled') return { taskId };
       }
@@ -129,31 +129,6 @@ export class DockerTaskLauncher implements TaskLauncher {
       await this.failedToStart(taskId, spec, err.message, cause);
       return 'settled';
     }
-  }
-
-  /** start(), for a container in a network sandbox: false (and the container gone) if it would not start. */
-  private async startInSandbox(taskId: string, sandboxId: string): Promise<boolean> {
-    if ((await this.files.readStopReason(taskId)) !== undefined) {
-      void this.finish(taskId);
-      return true;
-    }
-    try {
-      await this.docker.getContainer(taskId).start();
-    } catch (err) {
-      if (isUnreachable(err)) throw err;
-      if (statusOf(err) !== 304) {
-        this.factory.sandboxes.discard(sandboxId);
-        await this.docker
-          .getContainer(taskId)
-          .remove({ force: true })
-          .catch((e: unknown) => {
-            if (statusOf(e) !== 404) throw e;
-          });
-        return false;
-      }
-    }
-    this.watch(taskId);
-    return true;
   }
 
   stop(taskId: string, reason: string): Promise<void> {
@@ -222,16 +197,38 @@ export class DockerTaskLauncher implements TaskLauncher {
     return this.closing.signal.aborted;
   }
 
-  /** Starts a created container; if it cannot start (or was stopped first), it ends as ECS would end it. */
-  private async start(taskId: string): Promise<void> {
-    if ((await this.files.readStopReason(taskId)) !== undefined) return void this.finish(taskId);
+  /**
+   * Starts a created container; if it cannot start (or was stopped first), it ends as ECS would end
+   * it. In a network sandbox (`sandboxId`) a container that will not start is taken for a sandbox
+   * gone: the sandbox is discarded, the container removed, and false returned, to make it again
+   * without one.
+   */
+  private async start(taskId: string, sandboxId?: string): Promise<boolean> {
+    if ((await this.files.readStopReason(taskId)) !== undefined) {
+      void this.finish(taskId);
+      return true;
+    }
     try {
       await this.docker.getContainer(taskId).start();
     } catch (err) {
       if (isUnreachable(err)) throw err;
-      if (statusOf(err) !== 304) return void this.finish(taskId); // reports start-failed with Docker's error
+      if (statusOf(err) !== 304) {
+        if (!sandboxId) {
+          void this.finish(taskId); // reports start-failed with Docker's error
+          return true;
+        }
+        this.factory.sandboxes.discard(sandboxId);
+        await this.docker
+          .getContainer(taskId)
+          .remove({ force: true })
+          .catch((e: unknown) => {
+            if (statusOf(e) !== 404) throw e;
+          });
+        return false;
+      }
     }
     this.watch(taskId);
+    return true;
   }
 
   private async failedToStart(
